@@ -1,0 +1,46 @@
+# Parley's front door. `make run` and `make test` work on a fresh machine and are
+# quick when everything is already in place (each step is skipped when up to date).
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint typecheck pytest install services migrate clean
+
+run: install ## migrate the embedded SQLite database and serve on http://127.0.0.1:5000
+	$(BIN)/parley db upgrade
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py parley.wsgi:app
+
+test: install services lint typecheck pytest ## everything CI checks
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	touch $@
+
+services: ## start the local PostgreSQL and Redis if they are stopped
+	scripts/ensure-services postgresql redis
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+migrate: install ## create a migration after changing models: make migrate m="what changed"
+	$(BIN)/parley db migrate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

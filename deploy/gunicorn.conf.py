@@ -1,0 +1,16 @@
+"""gunicorn settings for one Parley web instance: one gevent worker.
+
+One worker per instance: Socket.IO sessions live in a process, so instances
+scale out behind a load balancer rather than with more workers per instance.
+"""
+
+import os
+
+bind = os.environ.get("PARLEY_BIND", "127.0.0.1:5000")
+workers = 1
+worker_class = "gevent"
+worker_connections = int(os.environ.get("PARLEY_WORKER_CONNECTIONS", "2000"))
+accesslog = "-"
+errorlog = "-"
+# The app is created in each worker after the fork, never shared across a fork.
+preload_app = False

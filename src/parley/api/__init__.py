@@ -1,0 +1,1 @@
+"""The REST API: shared auth, errors and decorators, and one package per version."""

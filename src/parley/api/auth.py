@@ -1,0 +1,81 @@
+"""Authentication: HTTP Basic to obtain a token, Bearer tokens for everything else.
+
+Every successful authentication marks the user as seen (online), as Flack did.
+"""
+
+from typing import Any
+
+from flask import Response, g
+from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth
+
+from parley.api.errors import error_response
+from parley.models import Token, User
+from parley.services import presence, tokens, users
+
+REALM = "Authentication Required"
+# Basic auth answers with a Bearer challenge too, so browsers never pop up a login box.
+CHALLENGE = {"WWW-Authenticate": f'Bearer realm="{REALM}"'}
+
+
+class OptionalTokenAuth(HTTPTokenAuth):  # type: ignore[misc]
+    """Anonymous without a token, 401 with a bad one: Flack's public routes.
+
+    Flask-HTTPAuth's own `optional=True` would treat a bad token as anonymous.
+    """
+
+    def authenticate(self, auth: Any, stored_password: Any) -> Any:
+        """Let a request without a Bearer token through as anonymous."""
+        if getattr(auth, "token", None) is None:
+            return True
+        return super().authenticate(auth, stored_password)
+
+
+basic_auth = HTTPBasicAuth(realm=REALM)
+token_auth = HTTPTokenAuth(scheme="Bearer", realm=REALM)
+token_optional_auth = OptionalTokenAuth(scheme="Bearer", realm=REALM)
+
+
+@basic_auth.verify_password
+def verify_password(nickname: str, password: str) -> User | None:
+    """Check nickname and password; the user counts as seen."""
+    user = users.authenticate(nickname, password)
+    if user is not None:
+        presence.mark_seen(user)
+    return user
+
+
+@token_auth.verify_token
+@token_optional_auth.verify_token
+def verify_token(secret: str) -> User | None:
+    """Find the live token; the user counts as seen."""
+    token = tokens.authenticate(secret)
+    if token is None:
+        return None
+    g.parley_token = token
+    presence.mark_seen(token.user)
+    return token.user
+
+
+def auth_error(status: int) -> tuple[Response, int, dict[str, str]]:
+    """The envelope, with Flack's body and Bearer challenge."""
+    if status == 401:
+        return error_response(401, "Send valid credentials.", headers=CHALLENGE)
+    return error_response(status)
+
+
+for _auth in (basic_auth, token_auth, token_optional_auth):
+    _auth.error_handler(auth_error)
+
+
+def current_user() -> User:
+    """The authenticated user of a route that requires authentication."""
+    user: User | None = g.get("flask_httpauth_user")
+    if user is None:
+        raise RuntimeError("current_user() on a route without required authentication")
+    return user
+
+
+def current_token() -> Token:
+    """The Bearer token this request was authenticated with."""
+    token: Token = g.parley_token
+    return token

@@ -1,0 +1,118 @@
+"""One JSON error envelope for every API version.
+
+    {"code": 400, "error": "bad request", "message": "...",
+     "errors": {"nickname": ["Missing data for required field."]}}
+
+`error` keeps Flack's body ({"error": "authentication required"} on 401);
+`errors`, when present, names each field at fault and why.
+"""
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from parley.api.converters import InvalidIdError
+from parley.extensions import apifairy
+from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+FieldErrors = dict[str, list[str]]
+ErrorResponse = tuple[Response, int, dict[str, str]]
+
+
+def error_response(
+    status: int,
+    message: str | None = None,
+    errors: FieldErrors | None = None,
+    headers: dict[str, str] | None = None,
+) -> ErrorResponse:
+    """Build the envelope for a status, with an optional human message and field errors."""
+    reason = HTTP_STATUS_CODES.get(status, "error")
+    body: dict[str, Any] = {
+        "code": status,
+        "error": "authentication required" if status == 401 else reason.lower(),
+        "message": message or reason,
+    }
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), status, headers or {}
+
+
+def field_errors(messages: Any) -> FieldErrors:
+    """Flatten webargs' {location: {field: [...]}} into {field: [...]}.
+
+    A message about the body as a whole (not valid JSON, not an object) is filed
+    under "body".
+    """
+    flat: FieldErrors = {}
+    for location_errors in (messages or {}).values():
+        if isinstance(location_errors, list):
+            flat.setdefault("body", []).extend(str(m) for m in location_errors)
+            continue
+        for field, reasons in location_errors.items():
+            name = "body" if field == "_schema" else str(field)
+            flat.setdefault(name, []).extend(_reasons(reasons))
+    return flat
+
+
+def _reasons(reasons: Any) -> list[str]:
+    if isinstance(reasons, dict):  # nested schema: name the inner fields too
+        return [f"{key}: {text}" for key, value in reasons.items() for text in _reasons(value)]
+    if isinstance(reasons, list):
+        return [str(r) for r in reasons]
+    return [str(reasons)]
+
+
+def _http_error(error: HTTPException) -> ErrorResponse:
+    status = error.code or 500
+    messages = getattr(error, "data", {}).get("messages")  # set by webargs on invalid JSON
+    headers = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")}
+    if status >= 500:
+        return error_response(status, headers=headers)
+    if messages:
+        return _validation_error(status, messages)
+    return error_response(status, error.description, headers=headers)
+
+
+def _invalid_id(error: InvalidIdError) -> ErrorResponse:
+    return error_response(404, error.description, {"id": [error.reason]})
+
+
+def _validation_error(status: int, messages: Any) -> ErrorResponse:
+    errors = field_errors(messages)
+    fields = ", ".join(sorted(errors))
+    return error_response(status, f"Invalid input: {fields}.", errors)
+
+
+def _not_found(error: NotFoundError) -> ErrorResponse:
+    return error_response(404, error.message)
+
+
+def _forbidden(error: ForbiddenError) -> ErrorResponse:
+    return error_response(403, error.message)
+
+
+def conflict_response(error: ConflictError, status: int) -> ErrorResponse:
+    """A conflict names its field; each API version chooses the status."""
+    return error_response(status, error.reason, {error.field: [error.reason]})
+
+
+def _database_unavailable(error: OperationalError) -> ErrorResponse:
+    log.error("database unavailable: %s", error)
+    return error_response(503, "The database is unavailable; try again shortly.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error, of every version, with the JSON envelope."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InvalidIdError, _invalid_id)
+    app.register_error_handler(NotFoundError, _not_found)
+    app.register_error_handler(ForbiddenError, _forbidden)
+    app.register_error_handler(ConflictError, lambda error: conflict_response(error, 409))
+    app.register_error_handler(OperationalError, _database_unavailable)
+    apifairy.error_handler(_validation_error)

@@ -1,0 +1,59 @@
+"""v1 messages: the single room of Flack, which is the default channel."""
+
+from datetime import timedelta
+from typing import Any
+
+from apifairy import arguments, authenticate, other_responses, response
+from flask import Blueprint, current_app, url_for
+
+from parley.api.auth import current_user, token_auth, token_optional_auth
+from parley.api.decorators import json_body
+from parley.models.base import utcnow
+from parley.schemas.v1 import EmptySchema, MessageSchema, MessagesQuerySchema, MessagesSchema
+from parley.services import channels, messages
+
+bp = Blueprint("messages", __name__)
+message_schema = MessageSchema()
+
+
+@bp.post("/messages")
+@authenticate(token_auth)
+@json_body(message_schema)
+@response(message_schema, 201)
+@other_responses({400: "Missing or invalid source."})
+def new_message(data: dict[str, str]) -> object:
+    """Post a message (Markdown) in the room."""
+    message = messages.post_message(current_user(), channels.default_channel(), data["source"])
+    return message, {"Location": url_for(".get_message", message_id=message.id, _external=True)}
+
+
+@bp.get("/messages")
+@authenticate(token_optional_auth)
+@arguments(MessagesQuerySchema())
+@response(MessagesSchema())
+def list_messages(query: dict[str, Any]) -> object:
+    """Messages changed after `updated_since`, oldest first, never older than 24 hours."""
+    window_start = utcnow() - timedelta(seconds=current_app.config["V1_MESSAGE_WINDOW"])
+    since = max(query.get("changed_from", window_start), window_start)
+    return {"messages": messages.list_changed_from(channels.default_channel(), since)}
+
+
+@bp.get("/messages/<id:message_id>")
+@authenticate(token_optional_auth)
+@response(message_schema)
+@other_responses({404: "No such message."})
+def get_message(message_id: int) -> object:
+    """One message."""
+    return messages.get_message(channels.default_channel(), message_id)
+
+
+@bp.put("/messages/<id:message_id>")
+@authenticate(token_auth)
+@json_body(message_schema)
+@response(EmptySchema(), 204, description="Updated.")
+@other_responses({403: "Not your message.", 404: "No such message."})
+def edit_message(data: dict[str, str], message_id: int) -> object:
+    """Change the source of one of your messages."""
+    message = messages.get_message(channels.default_channel(), message_id)
+    messages.edit_message(message, current_user(), data["source"])
+    return {}

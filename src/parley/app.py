@@ -1,0 +1,95 @@
+"""The application factory: a table of contents of what Parley is made of."""
+
+import os
+import secrets
+
+from flask import Flask
+
+from parley.config import Config, config_from_env
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    """Build a Parley app; tests pass their own config class."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.from_object(config or config_from_env())
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_secret_key(app)
+    register_extensions(app)
+    register_url_converters(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    return app
+
+
+def load_secret_key(app: Flask) -> None:
+    """Use SECRET_KEY from the environment, or one kept in the instance folder.
+
+    A generated key is written once, so every process of the embedded default and
+    every restart sign and derive tokens with the same key. Production must set it.
+    """
+    if app.config["SECRET_KEY"]:
+        return
+    if not app.config["GENERATE_SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY must be set in the environment")
+    path = os.path.join(app.instance_path, "secret_key")
+    try:
+        # O_EXCL: when several workers start at once, exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(secrets.token_hex(32))
+    with open(path) as key_file:
+        app.config["SECRET_KEY"] = key_file.read().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    """Configure the extensions created in parley.extensions."""
+    from parley import database, security, stats
+    from parley.extensions import apifairy, db, ma, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    # Migrations ship inside the package; batch mode lets SQLite alter tables.
+    migrate.init_app(
+        app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True
+    )
+    ma.init_app(app)
+    apifairy.init_app(app)
+    security.init_app(app)
+    stats.init_app(app)
+
+
+def register_url_converters(app: Flask) -> None:
+    """URL converters must exist before the routes that use them."""
+    from parley.api.converters import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
+
+
+def register_blueprints(app: Flask) -> None:
+    """The browser pages and each API version."""
+    from parley.api.v1 import build_api_blueprint, build_root_blueprint
+    from parley.web import bp as web
+
+    app.register_blueprint(web)
+    api_v1 = build_api_blueprint()
+    app.register_blueprint(api_v1, url_prefix="/api/v1")
+    app.register_blueprint(api_v1, url_prefix="/api", name="flack_api")
+    app.register_blueprint(build_root_blueprint())
+
+
+def register_error_handlers(app: Flask) -> None:
+    """One JSON error envelope for every error."""
+    from parley.api.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Headers added to every response."""
+    from parley import security_headers
+
+    security_headers.init_app(app)

@@ -1,0 +1,93 @@
+"""Configuration classes: the only module that reads the environment."""
+
+import os
+from typing import Any, ClassVar
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer setting, failing loudly on a malformed value."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
+
+
+def database_url(raw: str) -> str:
+    """Map a conventional database URL onto the driver Parley ships (psycopg 3)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+class Config:
+    """Settings shared by every environment; each maps to one environment variable."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    # Without SECRET_KEY, generate one and keep it in the instance folder (see app.py).
+    GENERATE_SECRET_KEY = True
+    # A relative SQLite path lives in the instance folder (Flask-SQLAlchemy's rule).
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", "sqlite:///parley.db"))
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    # Empty: no shared store; request stats are kept by the one embedded process.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "parley:")
+
+    # Argon2id parameters: RFC 9106's low-memory profile, stronger than OWASP's minimum.
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST_KIB = _env_int("ARGON2_MEMORY_COST_KIB", 65536)
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 4)
+
+    # A user's last_seen_at is written at most this often (seconds) while online.
+    PRESENCE_PING_INTERVAL = _env_int("PRESENCE_PING_INTERVAL", 10)
+    # v1 lists messages of the last 24 hours only, as Flack did.
+    V1_MESSAGE_WINDOW = _env_int("V1_MESSAGE_WINDOW", 86400)
+    # RFC 9745 Deprecation date of API v1 (Unix seconds): 2026-11-24T00:00:00Z.
+    V1_DEPRECATION_DATE = _env_int("V1_DEPRECATION_DATE", 1795478400)
+
+    APIFAIRY_TITLE = "Parley API"
+    APIFAIRY_VERSION = "1"
+    APIFAIRY_UI = "redoc"
+
+
+class DevelopmentConfig(Config):
+    """Local development: the embedded defaults."""
+
+
+class ProductionConfig(Config):
+    """A deployment: secrets must come from the environment."""
+
+    GENERATE_SECRET_KEY = False
+
+
+class TestingConfig(Config):
+    """The test suite: fast hashing, an in-memory database unless a test says otherwise."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105 -- not a real secret
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    REDIS_URL = ""
+    # The cheapest parameters argon2 accepts: hashing is not what most tests are about.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST_KIB = 8
+    ARGON2_PARALLELISM = 1
+    PRESENCE_PING_INTERVAL = 0
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by PARLEY_ENV (default: development)."""
+    name = os.environ.get("PARLEY_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ValueError(f"PARLEY_ENV must be one of {sorted(CONFIGS)}, got {name!r}") from None

@@ -1,0 +1,53 @@
+"""Domain events: what changed, published by the services after their commit.
+
+This module is the one place events leave the domain. Subscribers (the realtime
+layer, webhooks) connect to ``domain_event``; with none connected, publishing is a
+no-op. Events carry ids, not rows, so any process can load the state it needs.
+"""
+
+from dataclasses import dataclass
+
+from blinker import Namespace
+
+_signals = Namespace()
+domain_event = _signals.signal("parley.domain-event")
+
+
+@dataclass(frozen=True)
+class UserCreated:
+    """A user signed up."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class UserUpdated:
+    """A user's profile or presence changed."""
+
+    user_id: int
+    presence_changed: bool = False
+
+
+@dataclass(frozen=True)
+class MessagePosted:
+    """A message was added to a channel at position ``seq``."""
+
+    message_id: int
+    channel_id: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class MessageEdited:
+    """A message's source (and so its HTML) changed."""
+
+    message_id: int
+    channel_id: int
+
+
+DomainEvent = UserCreated | UserUpdated | MessagePosted | MessageEdited
+
+
+def publish(event: DomainEvent) -> None:
+    """Hand a committed change to every subscriber; call only after the commit."""
+    domain_event.send(event)

@@ -1,0 +1,24 @@
+"""The data model, one module per aggregate; importing this registers every table."""
+
+from parley.models.channel import (
+    DEFAULT_CHANNEL_NAME,
+    Channel,
+    ChannelKind,
+    MemberRole,
+    Membership,
+)
+from parley.models.message import Message
+from parley.models.token import Token, TokenKind
+from parley.models.user import User
+
+__all__ = [
+    "DEFAULT_CHANNEL_NAME",
+    "Channel",
+    "ChannelKind",
+    "MemberRole",
+    "Membership",
+    "Message",
+    "Token",
+    "TokenKind",
+    "User",
+]

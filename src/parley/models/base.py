@@ -1,0 +1,55 @@
+"""Column types and defaults shared by the models."""
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, Enum
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def to_timestamp(moment: datetime) -> int:
+    """Integer Unix seconds, the wire format of API v1."""
+    return int(moment.timestamp())
+
+
+def from_timestamp(seconds: int) -> datetime:
+    """A UTC datetime from Unix seconds."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, on every database.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so naive UTC is
+    stored there and the zone is put back when a row is loaded.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes (ambiguous) and normalise to UTC."""
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"UTCDateTime needs an aware datetime, got {value!r}")
+        moment = value.astimezone(UTC)
+        return moment if dialect.name == "postgresql" else moment.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return aware UTC datetimes whatever the database gave back."""
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def enum_type(kind: type[enum.StrEnum]) -> Enum:
+    """A portable VARCHAR column type that stores a StrEnum's values."""
+    return Enum(kind, native_enum=False, length=16, values_callable=lambda k: [m.value for m in k])

@@ -1,0 +1,43 @@
+"""Messages posted in channels."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from parley.extensions import Base
+from parley.models.base import UTCDateTime, utcnow
+from parley.models.channel import Channel
+from parley.models.user import User
+
+MESSAGE_MAX_LENGTH = 4000
+CLIENT_MSG_ID_MAX_LENGTH = 64
+
+
+class Message(Base):
+    """Markdown source, its sanitized HTML, and its place (seq) in its channel."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "seq"),
+        # A retransmitted send finds the original instead of storing a second row.
+        UniqueConstraint("user_id", "client_msg_id"),
+        Index("ix_messages_channel_id_updated_at", "channel_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    client_msg_id: Mapped[str | None] = mapped_column(String(CLIENT_MSG_ID_MAX_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[User] = relationship(lazy="raise")
+    channel: Mapped[Channel] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} channel={self.channel_id} seq={self.seq}>"

@@ -1,0 +1,1 @@
+"""Request and response schemas, per API version, with shared field types."""

@@ -1,0 +1,36 @@
+"""Field types and validators shared by the schemas."""
+
+from datetime import datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+from parley.models.base import from_timestamp, to_timestamp
+
+# datetime cannot go past year 9999; a larger timestamp is refused, not a 500.
+MAX_TIMESTAMP = 253402300799
+
+
+class UnixTimestamp(fields.Field[datetime]):
+    """A UTC datetime as integer Unix seconds, API v1's time format."""
+
+    def _serialize(
+        self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> int | None:
+        return None if value is None else to_timestamp(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        seconds = fields.Integer(validate=validate.Range(0, MAX_TIMESTAMP)).deserialize(value)
+        return from_timestamp(seconds)
+
+
+def not_blank(value: str) -> None:
+    """Refuse a string of only white space."""
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+def no_control_characters(value: str) -> None:
+    """Refuse control characters (newlines, NUL ...) in a one-line name."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValidationError("Must not contain control characters.")

@@ -1,0 +1,81 @@
+"""Password hashing (Argon2id) and token secrets (only their SHA-256 is stored)."""
+
+import contextlib
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app
+
+_HASHER_KEY = "parley.password_hasher"
+_DUMMY_HASH_KEY = "parley.dummy_password_hash"
+
+
+def init_app(app: Flask) -> None:
+    """Create the Argon2id hasher with the configured cost parameters."""
+    app.extensions[_HASHER_KEY] = PasswordHasher(
+        time_cost=app.config["ARGON2_TIME_COST"],
+        memory_cost=app.config["ARGON2_MEMORY_COST_KIB"],
+        parallelism=app.config["ARGON2_PARALLELISM"],
+        type=Type.ID,
+    )
+
+
+def _hasher() -> PasswordHasher:
+    hasher: PasswordHasher = current_app.extensions[_HASHER_KEY]
+    return hasher
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with Argon2id and a fresh salt."""
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password in constant time; a missing hash still costs one verification."""
+    if password_hash is None:
+        # Spend the same work as for a real user so timing does not reveal who exists.
+        _spend_verification()
+        return False
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _spend_verification() -> None:
+    """Verify a wrong password against a throwaway hash of the current parameters."""
+    dummy: str | None = current_app.extensions.get(_DUMMY_HASH_KEY)
+    if dummy is None:
+        dummy = _hasher().hash(secrets.token_urlsafe(16))
+        current_app.extensions[_DUMMY_HASH_KEY] = dummy
+    with contextlib.suppress(VerificationError):
+        _hasher().verify(dummy, secrets.token_urlsafe(16))
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with weaker parameters than the current ones."""
+    return _hasher().check_needs_rehash(password_hash)
+
+
+def new_token_salt() -> str:
+    """Random material from which a token is derived (256 bits, hex)."""
+    return secrets.token_hex(32)
+
+
+def derive_token(salt: str) -> str:
+    """The token for a salt: HMAC-SHA256 under the app's secret key, 64 hex characters."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"parley-api-token:" + salt.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token, hex: the only form in which tokens are stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tokens_match(token_hash: str, token: str) -> bool:
+    """Compare a presented token with a stored hash in constant time."""
+    return hmac.compare_digest(token_hash, hash_token(token))

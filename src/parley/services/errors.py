@@ -1,0 +1,26 @@
+"""Domain errors; each API maps them onto its own status codes."""
+
+
+class ServiceError(Exception):
+    """Base of the errors a service raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(ServiceError):
+    """The thing asked for does not exist, or the caller may not know it does."""
+
+
+class ForbiddenError(ServiceError):
+    """The caller is known but may not do this."""
+
+
+class ConflictError(ServiceError):
+    """The request clashes with the current state, e.g. a taken nickname."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

@@ -1,0 +1,59 @@
+"""API tokens: issue, authenticate, revoke."""
+
+from sqlalchemy import select, update
+
+from parley.extensions import db
+from parley.models import Token, TokenKind, User
+from parley.models.base import utcnow
+from parley.security import derive_token, hash_token, new_token_salt, tokens_match
+
+
+def issue_api_token(user: User) -> str:
+    """The user's v1 token: the same one until it is revoked (Flack's contract)."""
+    token = db.session.scalar(
+        select(Token).where(
+            Token.user_id == user.id, Token.kind == TokenKind.API, Token.revoked_at.is_(None)
+        )
+    )
+    if token is not None and token.salt is not None:
+        secret = derive_token(token.salt)
+        if tokens_match(token.token_hash, secret):
+            return secret
+        # The secret key changed since this token was issued: it can no longer be
+        # presented, so retire it and issue a new one.
+        token.revoked_at = utcnow()
+    salt = new_token_salt()
+    secret = derive_token(salt)
+    db.session.add(
+        Token(user_id=user.id, kind=TokenKind.API, token_hash=hash_token(secret), salt=salt)
+    )
+    db.session.commit()
+    return secret
+
+
+def authenticate(secret: str) -> Token | None:
+    """The live token a presented secret belongs to, if any."""
+    token: Token | None = db.session.scalar(
+        select(Token).where(Token.token_hash == hash_token(secret))
+    )
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        return None
+    return token
+
+
+def revoke(token: Token) -> None:
+    """Revoke one token and commit."""
+    token.revoked_at = utcnow()
+    db.session.commit()
+
+
+def revoke_all(user: User) -> None:
+    """Revoke every live token of the user, inside the caller's transaction."""
+    db.session.execute(
+        update(Token)
+        .where(Token.user_id == user.id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )

@@ -1,0 +1,98 @@
+"""Users: sign-up, profile changes, look-ups."""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from parley import events
+from parley.extensions import db
+from parley.models import User
+from parley.security import hash_password, password_needs_rehash, verify_password
+from parley.services import channels, tokens
+from parley.services.errors import ConflictError, NotFoundError
+
+NICKNAME_TAKEN = "This nickname is already taken."
+
+
+def create_user(nickname: str, password: str) -> User:
+    """Sign a user up and make them a member of the default channel."""
+    if _nickname_taken(nickname):
+        raise ConflictError("nickname", NICKNAME_TAKEN)
+    user = User(nickname=nickname, password_hash=hash_password(password))
+    with _nickname_race_lost_as_conflict():
+        db.session.add(user)
+        db.session.flush()
+        channels.add_member(user, channels.default_channel())
+        db.session.commit()
+    events.publish(events.UserCreated(user.id))
+    return user
+
+
+def update_user(user: User, *, nickname: str | None = None, password: str | None = None) -> None:
+    """Change a user's nickname and/or password; a new password revokes every token."""
+    if nickname is not None and nickname != user.nickname:
+        if _nickname_taken(nickname):
+            raise ConflictError("nickname", NICKNAME_TAKEN)
+        user.nickname = nickname
+    if password is not None:
+        user.password_hash = hash_password(password)
+        tokens.revoke_all(user)
+    with _nickname_race_lost_as_conflict():
+        db.session.commit()
+    events.publish(events.UserUpdated(user.id))
+
+
+def get_user(user_id: int) -> User:
+    """The user with this id."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} not found")
+    return user
+
+
+def find_by_nickname(nickname: str) -> User | None:
+    """The user with this nickname, if any."""
+    return db.session.scalar(select(User).where(User.nickname == nickname))
+
+
+def list_users(
+    *, online: bool | None = None, changed_from: datetime | None = None
+) -> Sequence[User]:
+    """Users ordered by (updated_at, nickname), optionally filtered."""
+    query = select(User).order_by(User.updated_at, User.nickname)
+    if online is not None:
+        query = query.where(User.online == online)
+    if changed_from is not None:
+        query = query.where(User.updated_at >= changed_from)
+    return db.session.scalars(query).all()
+
+
+def _nickname_taken(nickname: str) -> bool:
+    return db.session.scalar(select(User.id).where(User.nickname == nickname)) is not None
+
+
+@contextmanager
+def _nickname_race_lost_as_conflict() -> Iterator[None]:
+    """Two writers racing for one nickname: the loser meets the unique index."""
+    try:
+        yield
+    except IntegrityError:
+        db.session.rollback()
+        raise ConflictError("nickname", NICKNAME_TAKEN) from None
+
+
+def authenticate(nickname: str, password: str) -> User | None:
+    """The user these credentials belong to; upgrades a hash made with weaker parameters."""
+    user = find_by_nickname(nickname) if nickname else None
+    if user is None:
+        verify_password(None, password)  # the same work as for a real user: no timing oracle
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
