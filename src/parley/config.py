@@ -48,6 +48,9 @@ class Config:
     # RFC 9745 Deprecation date of API v1 (Unix seconds): 2026-11-24T00:00:00Z.
     V1_DEPRECATION_DATE = _env_int("V1_DEPRECATION_DATE", 1795478400)
 
+    # Larger request bodies get a 413 before any parsing.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+
     APIFAIRY_TITLE = "Parley API"
     APIFAIRY_VERSION = "1"
     APIFAIRY_UI = "redoc"

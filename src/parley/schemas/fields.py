@@ -34,3 +34,9 @@ def no_control_characters(value: str) -> None:
     """Refuse control characters (newlines, NUL ...) in a one-line name."""
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValidationError("Must not contain control characters.")
+
+
+def no_nul_characters(value: str) -> None:
+    """Refuse NUL, which PostgreSQL text cannot store."""
+    if "\x00" in value:
+        raise ValidationError("Must not contain NUL characters.")

@@ -11,7 +11,12 @@ from parley.extensions import ma
 from parley.models import Message, User
 from parley.models.message import MESSAGE_MAX_LENGTH
 from parley.models.user import NICKNAME_MAX_LENGTH
-from parley.schemas.fields import UnixTimestamp, no_control_characters, not_blank
+from parley.schemas.fields import (
+    UnixTimestamp,
+    no_control_characters,
+    no_nul_characters,
+    not_blank,
+)
 
 V1_BLUEPRINT = "api_v1"
 FLACK_BLUEPRINT = "flack_api"  # the same routes under Flack's /api prefix
@@ -24,7 +29,7 @@ NICKNAME_RULES: Rules = [
     no_control_characters,
 ]
 PASSWORD_RULES: Rules = [validate.Length(1, PASSWORD_MAX_LENGTH)]
-SOURCE_RULES: Rules = [validate.Length(1, MESSAGE_MAX_LENGTH), not_blank]
+SOURCE_RULES: Rules = [validate.Length(1, MESSAGE_MAX_LENGTH), not_blank, no_nul_characters]
 
 
 def link_prefix() -> str:

@@ -86,7 +86,8 @@ def _nickname_race_lost_as_conflict() -> Iterator[None]:
 
 def authenticate(nickname: str, password: str) -> User | None:
     """The user these credentials belong to; upgrades a hash made with weaker parameters."""
-    user = find_by_nickname(nickname) if nickname else None
+    # No stored nickname holds NUL, and PostgreSQL refuses to even compare one.
+    user = find_by_nickname(nickname) if nickname and "\x00" not in nickname else None
     if user is None:
         verify_password(None, password)  # the same work as for a real user: no timing oracle
         return None

@@ -7,6 +7,7 @@ from flask import Blueprint, url_for
 
 from parley.api.auth import current_user, token_auth, token_optional_auth
 from parley.api.decorators import json_body
+from parley.models.base import to_timestamp
 from parley.schemas.v1 import (
     EmptySchema,
     UserSchema,
@@ -38,7 +39,8 @@ def new_user(data: dict[str, str]) -> object:
 def list_users(query: dict[str, Any]) -> object:
     """Users ordered by (updated_at, nickname), filtered by presence or change time."""
     found = users.list_users(online=query.get("online"), changed_from=query.get("changed_from"))
-    return {"users": found}
+    # Flack's times were whole seconds: users changed within one second go by nickname.
+    return {"users": sorted(found, key=lambda user: (to_timestamp(user.updated_at), user.nickname))}
 
 
 @bp.get("/users/<id:user_id>")

@@ -1,0 +1,114 @@
+"""Authentication marks users online; every write publishes an event after its commit."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from parley import events
+from parley.extensions import db
+from parley.models.base import utcnow
+from tests.factories import basic, bearer, make_message, make_user
+
+
+@pytest.fixture
+def published() -> Iterator[list[events.DomainEvent]]:
+    """Every domain event published during the test."""
+    seen: list[events.DomainEvent] = []
+
+    def record(sender: events.DomainEvent) -> None:
+        seen.append(sender)
+
+    events.domain_event.connect(record)
+    yield seen
+    events.domain_event.disconnect(record)
+
+
+def test_token_auth_marks_the_user_online(client: FlaskClient) -> None:
+    user = make_user("alice")
+    headers = bearer(user)
+    assert client.get(f"/api/users/{user.id}").json["online"] is False
+
+    client.get("/api/users", headers=headers)
+
+    shown = client.get(f"/api/users/{user.id}").json
+    assert shown["online"] is True
+    assert shown["last_seen_at"] >= shown["created_at"]
+
+
+def test_basic_auth_marks_the_user_online(client: FlaskClient) -> None:
+    user = make_user("bob")
+
+    client.post("/api/tokens", headers=basic("bob"))
+
+    assert client.get(f"/api/users/{user.id}").json["online"] is True
+
+
+def test_seen_users_are_written_at_most_once_per_interval(app: Flask, client: FlaskClient) -> None:
+    app.config["PRESENCE_PING_INTERVAL"] = 60
+    user = make_user()
+    headers = bearer(user)
+    client.get("/api/users", headers=headers)
+    seen_at = user.last_seen_at
+
+    client.get("/api/users", headers=headers)
+    db.session.refresh(user)
+    assert user.last_seen_at == seen_at
+
+    user.last_seen_at = utcnow() - timedelta(seconds=61)
+    db.session.commit()
+    client.get("/api/users", headers=headers)
+    db.session.refresh(user)
+    assert user.last_seen_at > seen_at
+
+
+def test_coming_online_publishes_a_presence_event(
+    client: FlaskClient, published: list[events.DomainEvent]
+) -> None:
+    user = make_user()
+    headers = bearer(user)
+    published.clear()
+
+    client.get("/api/users", headers=headers)
+
+    assert published == [events.UserUpdated(user.id, presence_changed=True)]
+
+
+def test_writes_publish_their_events(
+    client: FlaskClient, published: list[events.DomainEvent]
+) -> None:
+    user = make_user()
+    message = make_message(user, "hi")
+    client.put(f"/api/messages/{message.id}", json={"source": "hey"}, headers=bearer(user))
+
+    assert events.UserCreated(user.id) in published
+    assert events.MessagePosted(message.id, message.channel_id, 1) in published
+    assert events.MessageEdited(message.id, message.channel_id) in published
+
+
+def test_events_are_published_after_the_commit(
+    app: Flask, published: list[events.DomainEvent]
+) -> None:
+    """A subscriber on its own connection already sees the row the event names."""
+    outside = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    visible: list[bool] = []
+
+    def check(sender: events.DomainEvent) -> None:
+        if isinstance(sender, events.MessagePosted):
+            with outside.connect() as conn:
+                row = conn.execute(
+                    text("SELECT id FROM messages WHERE id = :id"), {"id": sender.message_id}
+                ).first()
+            visible.append(row is not None)
+
+    events.domain_event.connect(check)
+    try:
+        make_message(make_user(), "committed?")
+    finally:
+        events.domain_event.disconnect(check)
+        outside.dispose()
+
+    assert visible == [True]

@@ -1,0 +1,125 @@
+"""Fixtures: an app per database (SQLite and PostgreSQL), a client, and factories.
+
+Every API test runs once on each database. Each database is migrated from empty
+once per session; SQLite tests then get a fresh copy of that file, PostgreSQL
+tests get their rows deleted afterwards.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from psycopg import sql
+
+from parley import create_app
+from parley.config import TestingConfig
+from parley.extensions import db
+
+POSTGRES_SERVER = os.environ.get("PARLEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+POSTGRES_DATABASE = "parley_test"
+REDIS_URL = os.environ.get("PARLEY_TEST_REDIS", "redis://127.0.0.1:6379/15")
+DATABASES = os.environ.get("PARLEY_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+def config_for(database_url: str, **settings: object) -> type[TestingConfig]:
+    """A TestingConfig subclass pointing at one database."""
+    return type(
+        "TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **settings}
+    )
+
+
+def migrate_from_empty(database_url: str) -> None:
+    """Run every migration on an empty database, as `parley db upgrade` does."""
+    app = create_app(config_for(database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def recreate_postgres_database(name: str) -> str:
+    """Drop and create a PostgreSQL database; return its SQLAlchemy URL."""
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated from empty, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    migrate_from_empty(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL database migrated from empty for this session."""
+    url = recreate_postgres_database(POSTGRES_DATABASE)
+    migrate_from_empty(url)
+    return url
+
+
+def delete_rows() -> None:
+    """Empty every table but keep the default channel the migration created."""
+    for statement in (
+        "DELETE FROM messages",
+        "DELETE FROM memberships",
+        "DELETE FROM tokens",
+        "DELETE FROM channels WHERE name IS NULL OR name <> 'general'",
+        "DELETE FROM users",
+        "UPDATE channels SET last_seq = 0",
+    ):
+        db.session.execute(db.text(statement))
+    db.session.commit()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "parley.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def settings() -> dict[str, object]:
+    """Extra config for the app under test; override in a module to change it."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, settings: dict[str, object]) -> Iterator[Flask]:
+    """The app under test, inside an app context."""
+    app = create_app(config_for(database_url, **settings))
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        if db.engine.dialect.name == "postgresql":
+            delete_rows()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A Redis key prefix of this test's own."""
+    return f"parley-test-{uuid.uuid4().hex}:"

@@ -1,0 +1,41 @@
+"""Test data made through the same services the API uses."""
+
+import base64
+import itertools
+
+from flask.testing import FlaskClient
+
+from parley.models import Message, User
+from parley.services import channels, messages, tokens, users
+
+PASSWORD = "correct horse"
+_numbers = itertools.count(1)
+
+
+def make_user(nickname: str | None = None, password: str = PASSWORD) -> User:
+    """A signed-up user (a member of the default channel)."""
+    return users.create_user(nickname or f"user{next(_numbers)}", password)
+
+
+def make_message(author: User, source: str = "hello") -> Message:
+    """A message in the default channel."""
+    return messages.post_message(author, channels.default_channel(), source)
+
+
+def bearer(user: User) -> dict[str, str]:
+    """Headers authenticating as the user with their v1 token."""
+    return {"Authorization": f"Bearer {tokens.issue_api_token(user)}"}
+
+
+def basic(nickname: str, password: str = PASSWORD) -> dict[str, str]:
+    """HTTP Basic headers."""
+    credentials = base64.b64encode(f"{nickname}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {credentials}"}
+
+
+def sign_up(client: FlaskClient, nickname: str, password: str = PASSWORD) -> dict[str, object]:
+    """Sign up through the API and return the user JSON."""
+    response = client.post("/api/users", json={"nickname": nickname, "password": password})
+    assert response.status_code == 201, response.json
+    body: dict[str, object] = response.json  # type: ignore[assignment]
+    return body
