@@ -7,6 +7,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+# The embedded default keeps its SQLite file and generated secret key here.
+export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
 .PHONY: run test lint typecheck pytest install services migrate clean
 

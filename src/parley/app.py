@@ -10,9 +10,9 @@ from parley.config import Config, config_from_env
 
 def create_app(config: type[Config] | None = None) -> Flask:
     """Build a Parley app; tests pass their own config class."""
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
-    app.config.from_object(config or config_from_env())
-    os.makedirs(app.instance_path, exist_ok=True)
+    config = config or config_from_env()
+    app = Flask(__name__, instance_path=config.INSTANCE_PATH, static_folder=None)
+    app.config.from_object(config)
     load_secret_key(app)
     register_extensions(app)
     register_url_converters(app)
@@ -32,6 +32,7 @@ def load_secret_key(app: Flask) -> None:
         return
     if not app.config["GENERATE_SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY must be set in the environment")
+    os.makedirs(app.instance_path, exist_ok=True)
     path = os.path.join(app.instance_path, "secret_key")
     try:
         # O_EXCL: when several workers start at once, exactly one writes the key.

@@ -27,6 +27,8 @@ class Config:
     """Settings shared by every environment; each maps to one environment variable."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    # Where the embedded SQLite file and a generated secret key live (default: Flask's).
+    INSTANCE_PATH = os.environ.get("PARLEY_INSTANCE_PATH") or None
     # Without SECRET_KEY, generate one and keep it in the instance folder (see app.py).
     GENERATE_SECRET_KEY = True
     # A relative SQLite path lives in the instance folder (Flask-SQLAlchemy's rule).

@@ -6,7 +6,7 @@ from markdown_it import MarkdownIt
 # Flack's inline tags, plus the block tags a multi-line chat message needs.
 ALLOWED_TAGS = {
     "a", "abbr", "acronym", "b", "code", "em", "i", "strong",
-    "p", "br", "pre", "blockquote", "ul", "ol", "li", "del",
+    "p", "br", "pre", "blockquote", "ul", "ol", "li", "del", "s",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -107,6 +108,11 @@ def _database_unavailable(error: OperationalError) -> ErrorResponse:
     return error_response(503, "The database is unavailable; try again shortly.")
 
 
+def _store_unavailable(error: RedisError) -> ErrorResponse:
+    log.error("redis unavailable: %s", error)
+    return error_response(503, "A shared store is unavailable; try again shortly.")
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer every error, of every version, with the JSON envelope."""
     app.register_error_handler(HTTPException, _http_error)
@@ -115,4 +121,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ForbiddenError, _forbidden)
     app.register_error_handler(ConflictError, lambda error: conflict_response(error, 409))
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(RedisError, _store_unavailable)
     apifairy.error_handler(_validation_error)
