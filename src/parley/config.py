@@ -55,7 +55,9 @@ class Config:
 
     APIFAIRY_TITLE = "Parley API"
     APIFAIRY_VERSION = "1"
-    APIFAIRY_UI = "redoc"
+    APIFAIRY_APISPEC_PATH = "/apispec.json"
+    # APIFairy's UI pages load their scripts from a CDN; Parley serves none at run time.
+    APIFAIRY_UI_PATH = None
 
 
 class DevelopmentConfig(Config):

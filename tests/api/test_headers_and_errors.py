@@ -117,3 +117,11 @@ def test_garbage_never_causes_a_server_error(client: FlaskClient, value: object)
 def basic_raw(credentials: str) -> dict[str, str]:
     """Basic auth for arbitrary text, including what no real user would send."""
     return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+
+
+def test_openapi_document_describes_v1(client: FlaskClient) -> None:
+    spec = client.get("/apispec.json").json
+
+    assert spec["openapi"].startswith("3.")
+    assert {"/api/v1/users", "/api/v1/messages/{message_id}", "/api/tokens"} <= set(spec["paths"])
+    assert client.get("/docs").status_code == 404  # no CDN-backed UI
