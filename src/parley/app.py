@@ -48,7 +48,7 @@ def load_secret_key(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Configure the extensions created in parley.extensions."""
-    from parley import database, security, stats
+    from parley import database, realtime, security, stats
     from parley.extensions import apifairy, db, ma, migrate
 
     db.init_app(app)
@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     apifairy.init_app(app)
     security.init_app(app)
     stats.init_app(app)
+    realtime.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:

@@ -38,6 +38,16 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "parley:")
 
+    # Socket.IO: every process publishes on this Redis channel (when REDIS_URL is set).
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "parley-socketio")
+    # Browser origins allowed to open a socket (comma-separated). Empty: only the server's
+    # own origin, as its Host header names it (what a load balancer passes through).
+    SOCKETIO_ALLOWED_ORIGINS: ClassVar[list[str]] = [
+        origin.strip()
+        for origin in os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
+        if origin.strip()
+    ]
+
     # Argon2id parameters: RFC 9106's low-memory profile, stronger than OWASP's minimum.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST_KIB = _env_int("ARGON2_MEMORY_COST_KIB", 65536)

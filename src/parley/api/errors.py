@@ -26,13 +26,10 @@ FieldErrors = dict[str, list[str]]
 ErrorResponse = tuple[Response, int, dict[str, str]]
 
 
-def error_response(
-    status: int,
-    message: str | None = None,
-    errors: FieldErrors | None = None,
-    headers: dict[str, str] | None = None,
-) -> ErrorResponse:
-    """Build the envelope for a status, with an optional human message and field errors."""
+def error_body(
+    status: int, message: str | None = None, errors: FieldErrors | None = None
+) -> dict[str, Any]:
+    """The envelope for a status, with an optional human message and field errors."""
     reason = HTTP_STATUS_CODES.get(status, "error")
     body: dict[str, Any] = {
         "code": status,
@@ -41,7 +38,17 @@ def error_response(
     }
     if errors:
         body["errors"] = errors
-    return jsonify(body), status, headers or {}
+    return body
+
+
+def error_response(
+    status: int,
+    message: str | None = None,
+    errors: FieldErrors | None = None,
+    headers: dict[str, str] | None = None,
+) -> ErrorResponse:
+    """The envelope as an HTTP response."""
+    return jsonify(error_body(status, message, errors)), status, headers or {}
 
 
 def field_errors(messages: Any) -> FieldErrors:
@@ -84,10 +91,14 @@ def _invalid_id(error: InvalidIdError) -> ErrorResponse:
     return error_response(404, error.description, {"id": [error.reason]})
 
 
-def _validation_error(status: int, messages: Any) -> ErrorResponse:
+def validation_error_body(status: int, messages: Any) -> dict[str, Any]:
+    """The envelope for webargs/marshmallow messages: {location: {field: [reason]}}."""
     errors = field_errors(messages)
-    fields = ", ".join(sorted(errors))
-    return error_response(status, f"Invalid input: {fields}.", errors)
+    return error_body(status, f"Invalid input: {', '.join(sorted(errors))}.", errors)
+
+
+def _validation_error(status: int, messages: Any) -> ErrorResponse:
+    return jsonify(validation_error_body(status, messages)), status, {}
 
 
 def _not_found(error: NotFoundError) -> ErrorResponse:

@@ -32,7 +32,7 @@ PASSWORD_RULES: Rules = [validate.Length(1, PASSWORD_MAX_LENGTH)]
 SOURCE_RULES: Rules = [validate.Length(1, MESSAGE_MAX_LENGTH), not_blank, no_nul_characters]
 
 
-def link_prefix() -> str:
+def request_link_prefix() -> str:
     """The v1 prefix the client used, /api/v1 or Flack's /api, for relative links."""
     if has_request_context() and V1_BLUEPRINT in request.blueprints:
         return "/api/v1"
@@ -40,10 +40,21 @@ def link_prefix() -> str:
 
 
 class V1Schema(ma.Schema):  # type: ignore[name-defined,misc]
-    """Flack ignored unknown fields; its clients may still send some."""
+    """Flack ignored unknown fields; its clients may still send some.
+
+    `link_prefix` fixes the prefix of `_links`; by default it follows the request.
+    """
 
     class Meta:
         unknown = EXCLUDE
+
+    def __init__(self, *args: Any, link_prefix: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._link_prefix = link_prefix
+
+    def link_prefix(self) -> str:
+        """Where this schema's relative links start."""
+        return self._link_prefix or request_link_prefix()
 
 
 class UserSchema(V1Schema):
@@ -60,7 +71,7 @@ class UserSchema(V1Schema):
 
     def user_links(self, user: User) -> dict[str, str]:
         """Relative links to the user and their resources."""
-        prefix = link_prefix()
+        prefix = self.link_prefix()
         return {
             "self": f"{prefix}/users/{user.id}",
             "messages": f"{prefix}/messages?user_id={user.id}",
@@ -123,7 +134,7 @@ class MessageSchema(V1Schema):
 
     def message_links(self, message: Message) -> dict[str, Any]:
         """Relative links to the message and its author."""
-        prefix = link_prefix()
+        prefix = self.link_prefix()
         return {
             "self": f"{prefix}/messages/{message.id}",
             "user": f"{prefix}/users/{message.user_id}",

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import update
 
 from parley import events
 from parley.extensions import db
@@ -25,4 +26,38 @@ def mark_seen(user: User) -> None:
     user.online = True
     user.last_seen_at = now
     db.session.commit()
-    events.publish(events.UserUpdated(user.id, presence_changed=came_online))
+    # Only coming online is news to others; a later last_seen_at shows in updated_at.
+    if came_online:
+        events.publish(events.UserUpdated(user.id, presence_changed=True))
+
+
+def mark_offline(user: User) -> None:
+    """Record that the user left (their socket disconnected)."""
+    if not user.online:
+        return
+    user.online = False
+    db.session.commit()
+    events.publish(events.UserUpdated(user.id, presence_changed=True))
+
+
+def sweep_silent(silence: timedelta) -> list[int]:
+    """Set offline every online user not seen for `silence`; return their ids.
+
+    One UPDATE decides, so sweeps running at once in several processes never
+    report the same user twice.
+    """
+    cutoff = utcnow() - silence
+    swept = list(
+        db.session.scalars(
+            update(User)
+            .where(User.online.is_(True), User.last_seen_at < cutoff)
+            .values(online=False)
+            .returning(User.id),
+            execution_options={"synchronize_session": False},
+        )
+    )
+    db.session.commit()
+    db.session.expire_all()  # rows loaded before the sweep still say online
+    for user_id in swept:
+        events.publish(events.UserUpdated(user_id, presence_changed=True))
+    return swept

@@ -1,0 +1,74 @@
+"""The one module that emits: domain events in, Socket.IO events out.
+
+Services publish after their commit; this module loads what changed and pushes
+it to its audience. A push that fails is logged, never raised: the write it
+reports is already committed and acknowledged.
+"""
+
+import logging
+from typing import Any
+
+from parley import events
+from parley.extensions import db, socketio
+from parley.models import Message, User
+from parley.schemas.v1 import MessageSchema, UserSchema
+from parley.services import channels
+
+log = logging.getLogger(__name__)
+
+V1_NAMESPACE = "/"
+_USER_ROOM_PREFIX = "user:"
+# Pushes are the same whichever API the change came through: Flack's /api links.
+_v1_user = UserSchema(link_prefix="/api")
+_v1_message = MessageSchema(link_prefix="/api")
+
+
+def user_room(user_id: int) -> str:
+    """The room holding every socket a user has identified on."""
+    return f"{_USER_ROOM_PREFIX}{user_id}"
+
+
+def users_in_rooms(room_names: list[str]) -> list[int]:
+    """The user ids whose rooms are among these."""
+    return [
+        int(name.removeprefix(_USER_ROOM_PREFIX))
+        for name in room_names
+        if name.startswith(_USER_ROOM_PREFIX)
+    ]
+
+
+def updated_model_payload(model: User | Message) -> dict[str, Any]:
+    """Flack's `updated_model` payload: the class name and the REST JSON."""
+    if isinstance(model, User):
+        return {"class": "User", "model": _v1_user.dump(model)}
+    return {"class": "Message", "model": _v1_message.dump(model)}
+
+
+def emit_updated_model(model: User | Message) -> None:
+    """Push a changed user or message to every v1 socket, in every process."""
+    try:
+        socketio.emit("updated_model", updated_model_payload(model), namespace=V1_NAMESPACE)
+    except Exception:
+        log.exception("push of %r failed", model)
+
+
+def on_domain_event(event: events.DomainEvent) -> None:
+    """Route one committed change to the sockets that may see it."""
+    match event:
+        case events.UserCreated(user_id) | events.UserUpdated(user_id):
+            user = db.session.get(User, user_id)
+            if user is not None:
+                emit_updated_model(user)
+        case events.MessagePosted(message_id, channel_id) | events.MessageEdited(
+            message_id, channel_id
+        ):
+            # v1 sockets live in Flack's single room: the default channel only.
+            if channel_id == channels.default_channel().id:
+                message = db.session.get(Message, message_id)
+                if message is not None:
+                    emit_updated_model(message)
+
+
+def subscribe() -> None:
+    """Connect the emitter to the domain events (connecting twice is a no-op)."""
+    events.domain_event.connect(on_domain_event)
