@@ -1,82 +1,21 @@
 """The real thing: `parley db upgrade`, then gunicorn with its gevent worker, over HTTP."""
 
 import base64
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def call(
-    url: str, method: str = "GET", body: object = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], object]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            status, response_headers = response.status, dict(response.headers)
-    except urllib.error.HTTPError as error:
-        raw, status, response_headers = error.read(), error.code, dict(error.headers)
-    return status, response_headers, json.loads(raw) if raw else None
+from tests.servers import call, migrate, parley_server, server_env
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated embedded-default Parley on a free loopback port."""
+    """A migrated embedded-default Parley (SQLite in its instance folder)."""
     instance = tmp_path_factory.mktemp("instance")
-    port = free_port()
-    env = {
-        **os.environ,
-        "PARLEY_INSTANCE_PATH": str(instance),
-        "PARLEY_BIND": f"127.0.0.1:{port}",
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_COST_KIB": "8",
-        "ARGON2_PARALLELISM": "1",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    subprocess.run([BIN / "parley", "db", "upgrade"], env=env, cwd=ROOT, check=True, timeout=60)
-    process = subprocess.Popen(
-        [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "parley.wsgi:app"],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                call(f"{base}/stats")
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not answer within 30 s")
+    env = server_env(PARLEY_INSTANCE_PATH=str(instance))
+    migrate(env)
+    with parley_server(env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     assert (instance / "parley.db").exists()
 
 

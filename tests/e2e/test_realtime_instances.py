@@ -1,0 +1,192 @@
+"""Two real gunicorn/gevent instances sharing PostgreSQL and the Redis message queue.
+
+python-socketio clients connect to each instance, over WebSocket and long-polling;
+what happens on one instance reaches the clients of the other, exactly once.
+"""
+
+import base64
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+import socketio
+import websocket
+
+from tests.conftest import REDIS_URL, recreate_postgres_database
+from tests.servers import call, migrate, parley_server, server_env
+
+WAIT = 10.0  # seconds a push may take before the test gives up on it
+
+
+class Listener:
+    """A Socket.IO client that records every `updated_model` it receives."""
+
+    def __init__(self, url: str, transport: str) -> None:
+        self.pushes: list[dict[str, Any]] = []
+        self._changed = threading.Condition()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("updated_model", self._record)
+        self.client.connect(url, transports=[transport], wait_timeout=10)
+
+    def _record(self, payload: dict[str, Any]) -> None:
+        with self._changed:
+            self.pushes.append(payload)
+            self._changed.notify_all()
+
+    def wait_for(self, wanted: Any, timeout: float = WAIT) -> list[dict[str, Any]]:
+        """Wait until some push matches `wanted(payload)`; return the matching ones."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not (found := [p for p in self.pushes if wanted(p)]):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no matching push within {timeout} s: {self.pushes}")
+                self._changed.wait(remaining)
+        return found
+
+
+@pytest.fixture(scope="module")
+def instances() -> Iterator[list[str]]:
+    """Two instances on their own ports, one database, one Redis channel."""
+    database = recreate_postgres_database("parley_test_instances")
+    run = uuid.uuid4().hex
+    env = server_env(
+        DATABASE_URL=database.replace("+psycopg", ""),
+        REDIS_URL=REDIS_URL,
+        SOCKETIO_CHANNEL=f"parley-test-{run}",
+        REDIS_KEY_PREFIX=f"parley-test-{run}:",
+        SECRET_KEY=run,
+    )
+    migrate(env)
+    with ExitStack() as stack:
+        yield [stack.enter_context(parley_server(env)) for _ in range(2)]
+
+
+@pytest.fixture
+def listeners() -> Iterator[list[Listener]]:
+    """Clients made by the test, disconnected afterwards."""
+    made: list[Listener] = []
+    yield made
+    for listener in made:
+        listener.client.disconnect()
+
+
+def sign_up_with_token(base: str, nickname: str) -> str:
+    call(f"{base}/api/users", "POST", {"nickname": nickname, "password": "pw"})
+    basic = base64.b64encode(f"{nickname}:pw".encode()).decode()
+    _, _, body = call(f"{base}/api/tokens", "POST", headers={"Authorization": f"Basic {basic}"})
+    return body["token"]  # type: ignore[index,no-any-return]
+
+
+def test_rest_post_on_one_instance_reaches_every_client_once(
+    instances: list[str], listeners: list[Listener]
+) -> None:
+    first, second = instances
+    listeners += [
+        Listener(first, "websocket"),
+        Listener(first, "polling"),
+        Listener(second, "websocket"),
+        Listener(second, "polling"),
+    ]
+    token = sign_up_with_token(first, f"poster-{uuid.uuid4().hex[:8]}")
+    marker = uuid.uuid4().hex
+
+    status, _, posted = call(
+        f"{first}/api/messages", "POST", {"source": marker}, {"Authorization": f"Bearer {token}"}
+    )
+    assert status == 201
+
+    def is_it(p: dict[str, Any]) -> bool:
+        return p["class"] == "Message" and p["model"]["source"] == marker
+
+    for listener in listeners:
+        assert [p["model"] for p in listener.wait_for(is_it)] == [posted]
+    time.sleep(0.5)  # a duplicate would arrive about as fast as the original did
+    assert all(len([p for p in listener.pushes if is_it(p)]) == 1 for listener in listeners)
+
+
+def test_socket_post_on_one_instance_reaches_the_other(
+    instances: list[str], listeners: list[Listener]
+) -> None:
+    first, second = instances
+    sender, receiver = Listener(first, "websocket"), Listener(second, "polling")
+    listeners += [sender, receiver]
+    token = sign_up_with_token(second, f"socket-{uuid.uuid4().hex[:8]}")
+    marker = uuid.uuid4().hex
+
+    ack = sender.client.call("post_message", ({"source": marker}, token), timeout=10)
+
+    found = receiver.wait_for(lambda p: p["class"] == "Message" and p["model"]["source"] == marker)
+    assert [p["model"] for p in found] == [ack]
+
+
+def test_presence_crosses_instances(instances: list[str], listeners: list[Listener]) -> None:
+    first, second = instances
+    watcher, pinger = Listener(first, "websocket"), Listener(second, "websocket")
+    listeners.append(watcher)
+    nickname = f"present-{uuid.uuid4().hex[:8]}"
+    token = sign_up_with_token(second, nickname)
+    # Signing up and taking a token counted as seen: start from offline.
+    pinger.client.call("ping_user", token, timeout=10)
+    pinger.client.disconnect()
+    watcher.wait_for(lambda p: p["model"].get("nickname") == nickname and not p["model"]["online"])
+    watcher.pushes.clear()
+    pinger = Listener(second, "polling")
+    listeners.append(pinger)
+
+    assert pinger.client.call("ping_user", token, timeout=10) is None  # an ack with no data
+    watcher.wait_for(lambda p: p["model"].get("nickname") == nickname and p["model"]["online"])
+
+    pinger.client.disconnect()
+    watcher.wait_for(lambda p: p["model"].get("nickname") == nickname and not p["model"]["online"])
+
+
+def polling_handshake(base: str, origin: str) -> int:
+    """Open an Engine.IO session over long-polling with this Origin; return the status."""
+    status, _, _ = call_raw(f"{base}/socket.io/?EIO=4&transport=polling", origin)
+    return status
+
+
+def call_raw(url: str, origin: str) -> tuple[int, str, str]:
+    request = urllib.request.Request(url, headers={"Origin": origin})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return (
+                response.status,
+                response.headers.get("Content-Type", ""),
+                response.read().decode(),
+            )
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read().decode()
+
+
+def websocket_handshake(base: str, origin: str) -> str:
+    """Open a WebSocket with this Origin; return the Engine.IO open packet."""
+    ws_url = base.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    connection = websocket.create_connection(ws_url, origin=origin, timeout=10)
+    try:
+        packet: str = connection.recv()
+        return packet
+    finally:
+        connection.close()
+
+
+def test_a_foreign_origin_gets_no_session(instances: list[str]) -> None:
+    base = instances[0]
+
+    assert polling_handshake(base, "http://evil.example") == 400
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        websocket_handshake(base, "http://evil.example")
+
+
+def test_the_servers_own_origin_gets_a_session(instances: list[str]) -> None:
+    base = instances[0]
+
+    assert polling_handshake(base, base) == 200
+    assert websocket_handshake(base, base).startswith("0{")  # Engine.IO "open"

@@ -1,0 +1,86 @@
+"""Real Parley servers for tests: `parley db upgrade`, then gunicorn with the gevent worker."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# Cheap hashing: these tests are about serving, not about Argon2's cost.
+FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST_KIB": "8", "ARGON2_PARALLELISM": "1"}
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def call(
+    url: str, method: str = "GET", body: object = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], object]:
+    """One HTTP request: status, headers and decoded JSON body (None when empty)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            status, response_headers = response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        raw, status, response_headers = error.read(), error.code, dict(error.headers)
+    return status, response_headers, json.loads(raw) if raw else None
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Run `parley db upgrade` with these settings."""
+    subprocess.run([BIN / "parley", "db", "upgrade"], env=env, cwd=ROOT, check=True, timeout=60)
+
+
+def server_env(**settings: str) -> dict[str, str]:
+    """The environment of a server process: this one's, without Parley settings leaking in."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    return {**env, **FAST_HASHING, **settings}
+
+
+@contextmanager
+def parley_server(env: dict[str, str], port: int | None = None) -> Iterator[str]:
+    """A gunicorn instance serving Parley on loopback; yields its base URL."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "parley.wsgi:app"],
+        env={**env, "PARLEY_BIND": f"127.0.0.1:{port}"},
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_until_serving(base: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    """Poll /stats until the server answers, or fail if it exits or takes too long."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            call(f"{base}/stats")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{base} did not answer within {seconds} s")
