@@ -10,13 +10,16 @@ BIN := $(VENV)/bin
 # The embedded default keeps its SQLite file and generated secret key here.
 export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint typecheck pytest install services migrate clean
+.PHONY: run cluster test lint typecheck pytest install services packages migrate clean
 
 run: install ## migrate the embedded SQLite database and serve on http://127.0.0.1:5000
 	$(BIN)/parley db upgrade
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py parley.wsgi:app
 
-test: install services lint typecheck pytest ## everything CI checks
+cluster: install services packages ## N instances behind HAProxy on PostgreSQL and Redis
+	$(BIN)/parley cluster --instances $(or $(N),2)
+
+test: install services packages lint typecheck pytest ## everything CI checks
 
 install: $(VENV)/.installed
 
@@ -30,6 +33,9 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 services: ## start the local PostgreSQL and Redis if they are stopped
 	scripts/ensure-services postgresql redis
+
+packages: ## Debian packages the cluster and its tests need
+	scripts/ensure-packages haproxy
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -14,3 +14,6 @@ accesslog = "-"
 errorlog = "-"
 # The app is created in each worker after the fork, never shared across a fork.
 preload_app = False
+# gunicorn 27's control socket has one default path per user: instances on one
+# machine would fight over it, and a supervisor (not gunicornc) manages them here.
+control_socket_disable = True

@@ -40,7 +40,12 @@ def call(
             status, response_headers = response.status, dict(response.headers)
     except urllib.error.HTTPError as error:
         raw, status, response_headers = error.read(), error.code, dict(error.headers)
-    return status, response_headers, json.loads(raw) if raw else None
+    if not raw:
+        return status, response_headers, None
+    try:
+        return status, response_headers, json.loads(raw)
+    except ValueError:  # an HTML error page, e.g. from a load balancer
+        return status, response_headers, raw.decode(errors="replace")
 
 
 def migrate(env: dict[str, str]) -> None:

@@ -1,7 +1,9 @@
 """The application factory: a table of contents of what Parley is made of."""
 
+import contextlib
 import os
 import secrets
+import tempfile
 
 from flask import Flask
 
@@ -34,14 +36,15 @@ def load_secret_key(app: Flask) -> None:
         raise RuntimeError("SECRET_KEY must be set in the environment")
     os.makedirs(app.instance_path, exist_ok=True)
     path = os.path.join(app.instance_path, "secret_key")
-    try:
-        # O_EXCL: when several workers start at once, exactly one writes the key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
+    if not os.path.exists(path):
+        # Write the whole key to a private file, then link it into place: link() fails
+        # if another process won the race, and nobody ever reads a half-written key.
+        fd, draft = tempfile.mkstemp(dir=app.instance_path)
         with os.fdopen(fd, "w") as key_file:
             key_file.write(secrets.token_hex(32))
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        os.unlink(draft)
     with open(path) as key_file:
         app.config["SECRET_KEY"] = key_file.read().strip()
 

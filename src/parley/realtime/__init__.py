@@ -1,5 +1,6 @@
 """Socket.IO push: one emitting module, thin handlers, one Redis channel for all processes."""
 
+import socketio as python_socketio
 from flask import Flask
 
 from parley.extensions import socketio
@@ -23,11 +24,21 @@ def init_app(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=_async_mode(),
-        message_queue=app.config["REDIS_URL"] or None,
-        channel=app.config["SOCKETIO_CHANNEL"],
+        # Always explicit: the extension object outlives an app and would otherwise
+        # keep the previous app's manager.
+        client_manager=_client_manager(app),
         # None: same origin only. A browser from a foreign Origin gets no session.
         cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,
         # Events carry ids and JSON built by the schemas; no Flask session on sockets.
         manage_session=False,
     )
     emit.subscribe()
+
+
+def _client_manager(app: Flask) -> python_socketio.Manager:
+    """Redis pub/sub across processes when REDIS_URL is set, else this process only."""
+    if app.config["REDIS_URL"]:
+        return python_socketio.RedisManager(
+            app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"]
+        )
+    return python_socketio.Manager()
