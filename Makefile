@@ -21,7 +21,7 @@ cluster: install services packages ## N instances behind HAProxy on PostgreSQL a
 
 test: install services packages lint typecheck pytest ## everything CI checks
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -29,6 +29,10 @@ $(UV):
 
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 services: ## start the local PostgreSQL and Redis if they are stopped

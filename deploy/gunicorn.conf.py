@@ -17,3 +17,6 @@ preload_app = False
 # gunicorn 27's control socket has one default path per user: instances on one
 # machine would fight over it, and a supervisor (not gunicornc) manages them here.
 control_socket_disable = True
+# Socket.IO connections never finish by themselves: on shutdown, give requests in
+# flight a short grace, then close; clients reconnect through the load balancer.
+graceful_timeout = 10

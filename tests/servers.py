@@ -1,5 +1,6 @@
 """Real Parley servers for tests: `parley db upgrade`, then gunicorn with the gevent worker."""
 
+import base64
 import json
 import os
 import socket
@@ -8,9 +9,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -89,3 +92,32 @@ def wait_until_serving(base: str, process: subprocess.Popen[bytes], seconds: flo
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"{base} did not answer within {seconds} s")
+
+
+def sign_up_with_token(url: str, nickname: str | None = None) -> str:
+    """Sign up (a fresh nickname unless given) over HTTP and return a v1 token."""
+    nickname = nickname or f"u{uuid.uuid4().hex[:12]}"
+    status, _, body = call(f"{url}/api/users", "POST", {"nickname": nickname, "password": "pw"})
+    assert status == 201, (status, body)
+    basic = base64.b64encode(f"{nickname}:pw".encode()).decode()
+    _, _, body = call(f"{url}/api/tokens", "POST", headers={"Authorization": f"Basic {basic}"})
+    return body["token"]  # type: ignore[index,no-any-return]
+
+
+def post_as_new_user(url: str, source: str) -> dict[str, Any]:
+    """Sign up a fresh user and post a message as them."""
+    token = sign_up_with_token(url)
+    status, _, message = call(
+        f"{url}/api/messages", "POST", {"source": source}, {"Authorization": f"Bearer {token}"}
+    )
+    assert status == 201, (status, message)
+    return message  # type: ignore[return-value]
+
+
+def wait_until(condition: Any, timeout: float = 15.0) -> None:
+    """Poll a condition until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s")
+        time.sleep(0.1)

@@ -4,7 +4,6 @@ python-socketio clients connect to each instance, over WebSocket and long-pollin
 what happens on one instance reaches the clients of the other, exactly once.
 """
 
-import base64
 import threading
 import time
 import urllib.error
@@ -19,7 +18,7 @@ import socketio
 import websocket
 
 from tests.conftest import REDIS_URL, recreate_postgres_database
-from tests.servers import call, migrate, parley_server, server_env
+from tests.servers import call, migrate, parley_server, server_env, sign_up_with_token
 
 WAIT = 10.0  # seconds a push may take before the test gives up on it
 
@@ -75,13 +74,6 @@ def listeners() -> Iterator[list[Listener]]:
     yield made
     for listener in made:
         listener.client.disconnect()
-
-
-def sign_up_with_token(base: str, nickname: str) -> str:
-    call(f"{base}/api/users", "POST", {"nickname": nickname, "password": "pw"})
-    basic = base64.b64encode(f"{nickname}:pw".encode()).decode()
-    _, _, body = call(f"{base}/api/tokens", "POST", headers={"Authorization": f"Basic {basic}"})
-    return body["token"]  # type: ignore[index,no-any-return]
 
 
 def test_rest_post_on_one_instance_reaches_every_client_once(
