@@ -4,7 +4,6 @@ python-socketio clients connect to each instance, over WebSocket and long-pollin
 what happens on one instance reaches the clients of the other, exactly once.
 """
 
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,40 +13,11 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-import socketio
 import websocket
 
 from tests.conftest import REDIS_URL, recreate_postgres_database
 from tests.servers import call, migrate, parley_server, server_env, sign_up_with_token
-
-WAIT = 10.0  # seconds a push may take before the test gives up on it
-
-
-class Listener:
-    """A Socket.IO client that records every `updated_model` it receives."""
-
-    def __init__(self, url: str, transport: str) -> None:
-        self.pushes: list[dict[str, Any]] = []
-        self._changed = threading.Condition()
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("updated_model", self._record)
-        self.client.connect(url, transports=[transport], wait_timeout=10)
-
-    def _record(self, payload: dict[str, Any]) -> None:
-        with self._changed:
-            self.pushes.append(payload)
-            self._changed.notify_all()
-
-    def wait_for(self, wanted: Any, timeout: float = WAIT) -> list[dict[str, Any]]:
-        """Wait until some push matches `wanted(payload)`; return the matching ones."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not (found := [p for p in self.pushes if wanted(p)]):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"no matching push within {timeout} s: {self.pushes}")
-                self._changed.wait(remaining)
-        return found
+from tests.sockets import PushRecorder
 
 
 @pytest.fixture(scope="module")
@@ -68,23 +38,23 @@ def instances() -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def listeners() -> Iterator[list[Listener]]:
+def listeners() -> Iterator[list[PushRecorder]]:
     """Clients made by the test, disconnected afterwards."""
-    made: list[Listener] = []
+    made: list[PushRecorder] = []
     yield made
     for listener in made:
-        listener.client.disconnect()
+        listener.close()
 
 
 def test_rest_post_on_one_instance_reaches_every_client_once(
-    instances: list[str], listeners: list[Listener]
+    instances: list[str], listeners: list[PushRecorder]
 ) -> None:
     first, second = instances
     listeners += [
-        Listener(first, "websocket"),
-        Listener(first, "polling"),
-        Listener(second, "websocket"),
-        Listener(second, "polling"),
+        PushRecorder(first, "websocket"),
+        PushRecorder(first, "polling"),
+        PushRecorder(second, "websocket"),
+        PushRecorder(second, "polling"),
     ]
     token = sign_up_with_token(first, f"poster-{uuid.uuid4().hex[:8]}")
     marker = uuid.uuid4().hex
@@ -104,10 +74,10 @@ def test_rest_post_on_one_instance_reaches_every_client_once(
 
 
 def test_socket_post_on_one_instance_reaches_the_other(
-    instances: list[str], listeners: list[Listener]
+    instances: list[str], listeners: list[PushRecorder]
 ) -> None:
     first, second = instances
-    sender, receiver = Listener(first, "websocket"), Listener(second, "polling")
+    sender, receiver = PushRecorder(first, "websocket"), PushRecorder(second, "polling")
     listeners += [sender, receiver]
     token = sign_up_with_token(second, f"socket-{uuid.uuid4().hex[:8]}")
     marker = uuid.uuid4().hex
@@ -118,9 +88,9 @@ def test_socket_post_on_one_instance_reaches_the_other(
     assert [p["model"] for p in found] == [ack]
 
 
-def test_presence_crosses_instances(instances: list[str], listeners: list[Listener]) -> None:
+def test_presence_crosses_instances(instances: list[str], listeners: list[PushRecorder]) -> None:
     first, second = instances
-    watcher, pinger = Listener(first, "websocket"), Listener(second, "websocket")
+    watcher, pinger = PushRecorder(first, "websocket"), PushRecorder(second, "websocket")
     listeners.append(watcher)
     nickname = f"present-{uuid.uuid4().hex[:8]}"
     token = sign_up_with_token(second, nickname)
@@ -129,7 +99,7 @@ def test_presence_crosses_instances(instances: list[str], listeners: list[Listen
     pinger.client.disconnect()
     watcher.wait_for(lambda p: p["model"].get("nickname") == nickname and not p["model"]["online"])
     watcher.pushes.clear()
-    pinger = Listener(second, "polling")
+    pinger = PushRecorder(second, "polling")
     listeners.append(pinger)
 
     assert pinger.client.call("ping_user", token, timeout=10) is None  # an ack with no data
