@@ -38,8 +38,8 @@ node_modules/.installed: package.json package-lock.json
 services: ## start the local PostgreSQL and Redis if they are stopped
 	scripts/ensure-services postgresql redis
 
-packages: ## Debian packages the cluster and its tests need
-	scripts/ensure-packages haproxy
+packages: ## Debian packages the cluster and its tests need (socat: multi-host test)
+	scripts/ensure-packages haproxy socat
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -17,10 +17,10 @@ import pytest
 
 from parley.cluster import (
     ClusterPlan,
+    Instance,
     balancer_command,
     instance_command,
     instance_environment,
-    plan_cluster,
     prepare,
 )
 from tests.conftest import REDIS_URL, recreate_postgres_database
@@ -65,17 +65,14 @@ class Topology:
 @pytest.fixture
 def topology(tmp_path: Path) -> Iterator[Topology]:
     database = recreate_postgres_database("parley_test_cluster")
-    plan = plan_cluster(
-        2,
-        first_port=free_port(),
-        balancer_port=free_port(),
-        database=database.replace("+psycopg", ""),
-        redis=REDIS_URL,
+    plan = ClusterPlan(
+        instances=[Instance(f"web{i}", "127.0.0.1", free_port()) for i in (1, 2)],
+        balancer=f"127.0.0.1:{free_port()}",
+        database_url=database.replace("+psycopg", ""),
+        redis_url=REDIS_URL,
         run_dir=tmp_path / "cluster",
         deploy_dir=ROOT / "deploy",
     )
-    # Instances on consecutive ports: make sure the second is free too.
-    plan.instances[1] = type(plan.instances[1])("web2", "127.0.0.1", free_port())
     config = prepare(plan)
     running = Topology(plan)
     channel = {"SOCKETIO_CHANNEL": f"parley-test-{uuid.uuid4().hex}"}
