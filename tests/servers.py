@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from parley.cluster import wait_until_serving
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # Cheap hashing: these tests are about serving, not about Argon2's cost.
@@ -78,20 +80,6 @@ def parley_server(env: dict[str, str], port: int | None = None) -> Iterator[str]
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def wait_until_serving(base: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    """Poll /stats until the server answers, or fail if it exits or takes too long."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            call(f"{base}/stats")
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{base} did not answer within {seconds} s")
 
 
 def sign_up_with_token(url: str, nickname: str | None = None) -> str:

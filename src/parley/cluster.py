@@ -2,8 +2,19 @@
 PostgreSQL and Redis. `parley cluster` runs it; tests assemble the same parts.
 """
 
+import csv
+import io
+import os
 import shutil
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,3 +162,102 @@ def prepare(plan: ClusterPlan) -> Path:
         upgrade()
         db.engine.dispose()
     return write_balancer_config(plan)
+
+
+@dataclass
+class RunningCluster:
+    """A started topology whose processes the caller owns: tests and benchmarks
+    inspect it, kill parts of it, and stop it. (`parley cluster` uses honcho instead.)
+    """
+
+    plan: ClusterPlan
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def balancer_stats(self) -> dict[str, dict[str, str]]:
+        """HAProxy's `show stat` row of each instance, by instance name."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(str(self.plan.stats_socket))
+            sock.sendall(b"show stat\n")
+            raw = b"".join(iter(lambda: sock.recv(65536), b""))
+        rows = csv.DictReader(io.StringIO(raw.decode().lstrip("# ")))
+        names = {instance.name for instance in self.plan.instances}
+        return {row["svname"]: row for row in rows if row["svname"] in names}
+
+    def worker_pids(self, name: str) -> list[int]:
+        """The gunicorn worker processes of an instance (children of its master)."""
+        children = Path(f"/proc/{self.processes[name].pid}/task")
+        pids: list[int] = []
+        for task in children.iterdir():
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
+        return pids
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process group (an instance: master and worker), no goodbye."""
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """The balancer first, as in a drain (it holds connections open), then the rest."""
+        if "haproxy" in self.processes:
+            _terminate([self.processes.pop("haproxy")])
+        _terminate(list(self.processes.values()))
+        self.processes.clear()
+
+
+def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=30)
+
+
+@contextmanager
+def start_cluster(
+    plan: ClusterPlan,
+    *,
+    env: dict[str, str] | None = None,
+    command: list[str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[RunningCluster]:
+    """Start the plan's instances and HAProxy, wait until each answers, stop on exit.
+
+    `command` replaces the instance command line (a benchmark's bare server);
+    `env` is added to every instance's environment.
+    """
+    config = prepare(plan) if command is None else write_balancer_config(plan)
+    running = RunningCluster(plan)
+    try:
+        for instance in plan.instances:
+            process_env = {**os.environ, **(env or {}), **instance_environment(plan, instance)}
+            running.processes[instance.name] = subprocess.Popen(
+                command or instance_command(plan),
+                env=process_env,
+                cwd=cwd,
+                start_new_session=True,
+            )
+        running.processes["haproxy"] = subprocess.Popen(
+            balancer_command(config), start_new_session=True
+        )
+        for instance in plan.instances:
+            wait_until_serving(f"http://{instance.address}", running.processes[instance.name])
+        wait_until_serving(plan.balancer_url, running.processes["haproxy"])
+        yield running
+    finally:
+        running.stop()
+
+
+def wait_until_serving(base: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    """Poll base URL until it answers HTTP, or fail if the process exits or it takes too long."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/stats", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{base} did not answer within {seconds} s")

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.conftest import Topology
+from parley.cluster import RunningCluster
+from tests.cluster.conftest import sessions_per_instance
 from tests.servers import ROOT, post_as_new_user, wait_until
 
 PER_TRANSPORT = 6
@@ -52,7 +53,7 @@ class NodeClients:
 
 
 @pytest.fixture
-def node_clients(topology: Topology) -> Iterator[list[NodeClients]]:
+def node_clients(topology: RunningCluster) -> Iterator[list[NodeClients]]:
     url = topology.plan.balancer_url
     groups = [NodeClients(url, PER_TRANSPORT, t) for t in ("websocket", "polling")]
     yield groups
@@ -61,12 +62,12 @@ def node_clients(topology: Topology) -> Iterator[list[NodeClients]]:
 
 
 def test_js_clients_spread_and_each_receives_a_post_once(
-    topology: Topology, node_clients: list[NodeClients]
+    topology: RunningCluster, node_clients: list[NodeClients]
 ) -> None:
     for group in node_clients:
         wait_until(lambda g=group: g.events("ready") or g.events("error"))
         assert group.events("error") == []
-    sessions = topology.sessions_per_instance()
+    sessions = sessions_per_instance(topology)
     assert all(count >= 2 for count in sessions.values()), sessions
 
     marker = uuid.uuid4().hex

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.cluster.conftest import Topology
+from parley.cluster import RunningCluster
+from tests.cluster.conftest import sessions_per_instance
 from tests.servers import post_as_new_user, wait_until
 from tests.sockets import PushRecorder, message_with_source
 
@@ -16,7 +17,7 @@ CLIENTS = 8
 
 
 @pytest.fixture
-def clients(topology: Topology) -> Iterator[list[PushRecorder]]:
+def clients(topology: RunningCluster) -> Iterator[list[PushRecorder]]:
     """Half WebSocket, half long-polling, all through the balancer."""
     url = topology.plan.balancer_url
     made = [
@@ -29,15 +30,17 @@ def clients(topology: Topology) -> Iterator[list[PushRecorder]]:
 
 
 def test_clients_spread_over_both_instances(
-    topology: Topology, clients: list[PushRecorder]
+    topology: RunningCluster, clients: list[PushRecorder]
 ) -> None:
-    sessions = topology.sessions_per_instance()
+    sessions = sessions_per_instance(topology)
 
     assert set(sessions) == {"web1", "web2"}
     assert all(count >= 2 for count in sessions.values()), sessions
 
 
-def test_a_post_reaches_every_client_once(topology: Topology, clients: list[PushRecorder]) -> None:
+def test_a_post_reaches_every_client_once(
+    topology: RunningCluster, clients: list[PushRecorder]
+) -> None:
     marker = uuid.uuid4().hex
 
     post_as_new_user(topology.plan.balancer_url, marker)
@@ -49,9 +52,9 @@ def test_a_post_reaches_every_client_once(topology: Topology, clients: list[Push
 
 
 def test_clients_of_a_killed_instance_resume_on_the_survivor(
-    topology: Topology, clients: list[PushRecorder]
+    topology: RunningCluster, clients: list[PushRecorder]
 ) -> None:
-    on_web1 = topology.sessions_per_instance()["web1"]
+    on_web1 = sessions_per_instance(topology)["web1"]
     assert on_web1 > 0
 
     topology.kill("web1")
@@ -59,7 +62,7 @@ def test_clients_of_a_killed_instance_resume_on_the_survivor(
     # The clients of web1 notice, reconnect through HAProxy, and land on web2.
     wait_until(lambda: sum(c.disconnects for c in clients) >= on_web1)
     wait_until(lambda: all(c.client.connected for c in clients))
-    wait_until(lambda: topology.status("web1") == "DOWN")
+    wait_until(lambda: topology.balancer_stats()["web1"]["status"] == "DOWN")
     assert sum(c.connects for c in clients) == CLIENTS + sum(c.disconnects for c in clients)
     marker = uuid.uuid4().hex
     post_as_new_user(topology.plan.balancer_url, marker)
