@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # The embedded default keeps its SQLite file and generated secret key here.
 export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run cluster test lint typecheck pytest install services packages migrate clean
+.PHONY: run cluster bench test lint typecheck pytest install services packages migrate clean
 
 run: install ## migrate the embedded SQLite database and serve on http://127.0.0.1:5000
 	$(BIN)/parley db upgrade
@@ -18,6 +18,9 @@ run: install ## migrate the embedded SQLite database and serve on http://127.0.0
 
 cluster: install services packages ## N instances behind HAProxy on PostgreSQL and Redis
 	$(BIN)/parley cluster --instances $(or $(N),2)
+
+bench: install services packages ## fan-out benchmark -> bench/reports/fanout.md (ARGS=--quick)
+	$(BIN)/python bench/fanout.py $(ARGS)
 
 test: install services packages lint typecheck pytest ## everything CI checks
 

@@ -1,0 +1,467 @@
+"""Fan-out benchmark: post -> database -> publish -> deliver, against a bare server.
+
+In one run it brings up, in turn, a bare python-socketio broadcast server and
+Parley, each as gunicorn/gevent instances behind HAProxy with Redis between
+them, connects N socket.io-client sockets (node) through HAProxy and measures:
+
+- paced: one message every PACE seconds; latency from the POST to the last
+  socket's receipt (p50, p99);
+- burst: messages posted back to back; deliveries per second until the last
+  receipt (the fan-out capacity);
+- memory: resident memory of the instances' workers per connected socket.
+
+Then 10,000 sockets held on 2 Parley instances for HOLD_SECONDS. It writes
+bench/reports/fanout.md with PNG plots. Usage:
+
+    .venv/bin/python bench/fanout.py [--runs 3] [--quick]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from base64 import b64encode
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from parley.cluster import ClusterPlan, Instance, RunningCluster, start_cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE = shutil.which("node") or "node"
+REPORTS = ROOT / "bench" / "reports"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+PACED_MESSAGES, PACE = 30, 0.25
+BURST_DELIVERIES = 200_000  # per burst; the message count follows from the clients
+HOLD_CLIENTS, HOLD_SECONDS = 10_000, 30
+DELIVERY_TIMEOUT = 120  # seconds to wait for the last receipt of a phase
+
+
+def say(text: str) -> None:
+    """Progress on stderr, so a long run shows where it is."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Measurement:
+    """One scenario, one run."""
+
+    server: str
+    instances: int
+    clients: int
+    connected: int
+    connect_errors: int
+    paced_p50_ms: float
+    paced_p99_ms: float
+    burst_messages: int
+    deliveries_per_s: float
+    burst_lost: int
+    rss_kib_per_socket: float
+
+
+class Generator:
+    """bench/clients.mjs: N sockets in one node process, driven over stdin/stdout."""
+
+    def __init__(self, urls: list[str], count: int, max_seconds: int) -> None:
+        self.process = subprocess.Popen(
+            [NODE, str(ROOT / "bench/clients.mjs"), str(count), str(max_seconds), *urls],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.ready = self._line("ready")
+
+    def _line(self, event: str) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            parsed: dict[str, Any] = json.loads(line)
+            if parsed["event"] == event:
+                return parsed
+        raise RuntimeError(f"load generator exited before '{event}'")
+
+    def report(self) -> dict[str, Any]:
+        """Receipts so far: {seq: [count, first ms, last ms]}, connected, disconnects."""
+        assert self.process.stdin is not None
+        self.process.stdin.write("report\n")
+        self.process.stdin.flush()
+        return self._line("report")
+
+    def close(self) -> None:
+        """Close every socket and end the process."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+        self.process.stdout.close()
+
+
+class Poster:
+    """Posts `bench <seq>` messages through the balancer over one keep-alive connection."""
+
+    def __init__(self, server: str, balancer: str) -> None:
+        host, port = balancer.split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        self.server = server
+        self.headers = {"Content-Type": "application/json"}
+        if server == "parley":
+            self.headers["Authorization"] = f"Bearer {self._token()}"
+
+    def _request(self, method: str, path: str, body: object, headers: dict[str, str]) -> Any:
+        self.connection.request(method, path, json.dumps(body), headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
+        return json.loads(data) if data else None
+
+    def _token(self) -> str:
+        nickname = f"bench{uuid.uuid4().hex[:8]}"
+        self._request(
+            "POST", "/api/users", {"nickname": nickname, "password": "bench"}, self.headers
+        )
+        basic = b64encode(f"{nickname}:bench".encode()).decode()
+        token: str = self._request(
+            "POST", "/api/tokens", None, {"Authorization": f"Basic {basic}"}
+        )["token"]
+        return token
+
+    def post(self, seq: int) -> float:
+        """Post message `seq`; return when it was sent (ms since the epoch)."""
+        sent = time.time() * 1000
+        source = f"bench {seq}"
+        if self.server == "parley":
+            self._request("POST", "/api/messages", {"source": source}, self.headers)
+        else:  # the same payload shape Parley pushes
+            model = {
+                "id": seq,
+                "source": source,
+                "html": source,
+                "user_id": 1,
+                "created_at": 0,
+                "updated_at": 0,
+                "_links": {"self": f"/api/messages/{seq}", "user": "/api/users/1"},
+            }
+            self._request("POST", "/broadcast", {"class": "Message", "model": model}, self.headers)
+        return sent
+
+
+def wait_for_receipts(generator: Generator, seqs: range, expected: int) -> dict[str, Any]:
+    """Poll the generator until every message reached every socket, or the timeout."""
+    deadline = time.monotonic() + DELIVERY_TIMEOUT
+    while True:
+        report = generator.report()
+        counts = [report["receipts"].get(str(seq), [0])[0] for seq in seqs]
+        if all(count >= expected for count in counts) or time.monotonic() > deadline:
+            return report
+        time.sleep(0.5)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def workers_rss_kib(cluster: RunningCluster) -> int:
+    """Resident memory of every instance's worker processes, KiB."""
+    total = 0
+    for instance in cluster.plan.instances:
+        for pid in cluster.worker_pids(instance.name):
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += int(next(f.split()[1] for f in status.splitlines() if f.startswith("VmRSS:")))
+    return total
+
+
+def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
+    """Connect, then a paced and a burst phase; see the module docstring."""
+    baseline = workers_rss_kib(cluster)
+    generator = Generator([cluster.plan.balancer_url], clients, max_seconds=600)
+    try:
+        connected, errors = generator.ready["connected"], generator.ready["errors"]
+        say(
+            f"  {connected}/{clients} connected in {generator.ready['seconds']:.1f} s, "
+            f"{errors} errors"
+        )
+        time.sleep(2)  # let the handshakes' garbage settle before reading memory
+        per_socket = (workers_rss_kib(cluster) - baseline) / max(connected, 1)
+        poster = Poster(server, cluster.plan.balancer)
+
+        sent = {seq: (poster.post(seq), time.sleep(PACE))[0] for seq in range(PACED_MESSAGES)}
+        report = wait_for_receipts(generator, range(PACED_MESSAGES), connected)
+        paced = [
+            report["receipts"][str(s)][2] - sent[s] for s in sent if str(s) in report["receipts"]
+        ]
+
+        burst = range(PACED_MESSAGES, PACED_MESSAGES + max(10, BURST_DELIVERIES // clients))
+        first = time.time() * 1000
+        for seq in burst:
+            poster.post(seq)
+        report = wait_for_receipts(generator, burst, connected)
+        receipts = [report["receipts"].get(str(seq), [0, 0, first]) for seq in burst]
+        delivered = sum(r[0] for r in receipts)
+        elapsed_s = (max(r[2] for r in receipts) - first) / 1000
+        return Measurement(
+            server=server,
+            instances=len(cluster.plan.instances),
+            clients=clients,
+            connected=connected,
+            connect_errors=errors,
+            paced_p50_ms=round(statistics.median(paced), 1),
+            paced_p99_ms=round(percentile(paced, 0.99), 1),
+            burst_messages=len(burst),
+            deliveries_per_s=round(delivered / elapsed_s),
+            burst_lost=len(burst) * connected - delivered,
+            rss_kib_per_socket=round(per_socket, 1),
+        )
+    finally:
+        generator.close()
+
+
+def hold(cluster: RunningCluster) -> dict[str, Any]:
+    """HOLD_CLIENTS sockets straight onto the instances, held HOLD_SECONDS."""
+    baseline = workers_rss_kib(cluster)
+    urls = [f"http://{instance.address}" for instance in cluster.plan.instances]
+    generator = Generator(urls, HOLD_CLIENTS, max_seconds=HOLD_SECONDS + 300)
+    try:
+        ready = generator.ready
+        say(f"  {ready['connected']}/{HOLD_CLIENTS} connected in {ready['seconds']:.1f} s")
+        time.sleep(HOLD_SECONDS)
+        report = generator.report()
+        rss = workers_rss_kib(cluster) - baseline
+        return {
+            "clients": HOLD_CLIENTS,
+            "connected_after_hold": report["connected"],
+            "connect_errors": ready["errors"],
+            "disconnects": report["disconnects"],
+            "held_seconds": HOLD_SECONDS,
+            "rss_kib_per_socket": round(rss / max(report["connected"], 1), 1),
+        }
+    finally:
+        generator.close()
+
+
+def fresh_database(name: str) -> str:
+    """Drop and create a benchmark database; return its URL."""
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{POSTGRES}/{name}"
+
+
+@contextmanager
+def topology(server: str, instances: int, run_dir: Path) -> Iterator[RunningCluster]:
+    """Instances of the bare server or of Parley, behind HAProxy, on ports from 7101."""
+    plan = ClusterPlan(
+        instances=[Instance(f"web{i + 1}", "127.0.0.1", 7101 + i) for i in range(instances)],
+        balancer="127.0.0.1:7100",
+        database_url=fresh_database("parley_bench"),
+        redis_url=REDIS_URL,
+        run_dir=run_dir,
+        deploy_dir=ROOT / "deploy",
+    )
+    env = {
+        "SOCKETIO_CHANNEL": f"parley-bench-{uuid.uuid4().hex}",
+        "PARLEY_WORKER_CONNECTIONS": "12000",
+        "PARLEY_ACCESS_LOG": "",
+    }
+    command = None
+    if server == "bare":
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        command = [
+            gunicorn,
+            "--config",
+            str(ROOT / "deploy/gunicorn.conf.py"),
+            "--chdir",
+            str(ROOT / "bench"),
+            "bare_server:app",
+        ]
+    with start_cluster(plan, env=env, command=command, cwd=ROOT) as cluster:
+        yield cluster
+
+
+SCENARIOS = [("bare", 2, 1000), ("parley", 2, 1000), ("bare", 2, 5000), ("parley", 2, 5000),
+             ("parley", 1, 5000)]  # fmt: skip
+QUICK = [("bare", 2, 200), ("parley", 2, 200), ("parley", 1, 200)]
+
+
+def median_of(runs: list[Measurement]) -> Measurement:
+    """Field-wise median of several runs of one scenario."""
+    fields = asdict(runs[0])
+    for name, value in fields.items():
+        if isinstance(value, int | float) and name not in ("instances", "clients"):
+            fields[name] = statistics.median(getattr(run, name) for run in runs)
+    return Measurement(**fields)
+
+
+def find(
+    results: list[Measurement], server: str, instances: int, clients: int
+) -> Measurement | None:
+    """The median result of one scenario, if it ran."""
+    return next(
+        (r for r in results if (r.server, r.instances, r.clients) == (server, instances, clients)),
+        None,
+    )
+
+
+def verdicts(results: list[Measurement], held: dict[str, Any] | None) -> list[str]:
+    """Each target of the realtime issue, met or missed (and by how much)."""
+    lines = []
+
+    def check(label: str, value: float, target: float, higher_is_better: bool) -> None:
+        met = value >= target if higher_is_better else value <= target
+        lines.append(
+            f"- {'met' if met else 'MISSED'}: {label}: {value:.2f} (target "
+            f"{'≥' if higher_is_better else '≤'} {target})"
+        )
+
+    for clients in sorted({r.clients for r in results}):
+        bare, parley = find(results, "bare", 2, clients), find(results, "parley", 2, clients)
+        if bare and parley:
+            check(
+                f"Parley / bare deliveries/s at {clients} clients, 2 instances",
+                parley.deliveries_per_s / bare.deliveries_per_s,
+                0.7,
+                True,
+            )
+        if parley:
+            target = 100 if clients <= 1000 else 500
+            check(
+                f"Parley paced p99 post-to-last-receipt at {clients} clients (ms)",
+                parley.paced_p99_ms,
+                target,
+                False,
+            )
+    clients = max(r.clients for r in results)
+    one, two = find(results, "parley", 1, clients), find(results, "parley", 2, clients)
+    if one and two:
+        check(
+            f"2 instances / 1 instance deliveries/s at {clients} clients",
+            two.deliveries_per_s / one.deliveries_per_s,
+            1.5,
+            True,
+        )
+    if held:
+        errors = (
+            held["connect_errors"]
+            + held["disconnects"]
+            + held["clients"]
+            - held["connected_after_hold"]
+        )
+        check(f"{held['clients']} sockets held {held['held_seconds']} s: errors", errors, 0, False)
+        check(
+            "resident memory per held socket (KiB)",
+            held["rss_kib_per_socket"],
+            100 * 1000 / 1024,
+            False,
+        )
+    return lines
+
+
+def plot(results: list[Measurement], path: Path) -> None:
+    """Two panels: paced p99 latency and burst deliveries/s, per scenario."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{r.server}\n{r.instances} x {r.clients}" for r in results]
+    colours = ["#999999" if r.server == "bare" else "#2b6cb0" for r in results]
+    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
+    latency.bar(labels, [r.paced_p99_ms for r in results], color=colours)
+    latency.set_title("post → last receipt, p99 (ms, paced)")
+    throughput.bar(labels, [r.deliveries_per_s for r in results], color=colours)
+    throughput.set_title("deliveries per second (burst)")
+    for axis in (latency, throughput):
+        axis.tick_params(axis="x", labelsize=8)
+        axis.grid(axis="y", alpha=0.3)
+    figure.suptitle("Fan-out: bare python-socketio (grey) vs Parley (blue), behind HAProxy")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_report(
+    results: list[Measurement], held: dict[str, Any] | None, runs: int, command: str
+) -> Path:
+    """bench/reports/fanout.md and its plot."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    plot(results, REPORTS / "fanout.png")
+    header = (
+        "| server | instances | clients | connected | p50 ms | p99 ms | burst msgs | "
+        "deliveries/s | lost | RSS KiB/socket |\n|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    rows = "".join(
+        f"| {r.server} | {r.instances} | {r.clients} | {r.connected:.0f} | {r.paced_p50_ms} | "
+        f"{r.paced_p99_ms} | {r.burst_messages} | {r.deliveries_per_s:.0f} | {r.burst_lost:.0f} | "
+        f"{r.rss_kib_per_socket} |\n"
+        for r in results
+    )
+    hold_text = "not run" if held is None else "\n".join(f"- {k}: {v}" for k, v in held.items())
+    path = REPORTS / "fanout.md"
+    path.write_text(
+        f"# Fan-out benchmark\n\nCommand: `{command}` ({runs} run(s) per scenario, medians; "
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n\n"
+        f"Paced: {PACED_MESSAGES} messages, one every {PACE} s. Burst: back-to-back posts of "
+        f"~{BURST_DELIVERIES:,} deliveries. Clients: node socket.io-client over WebSocket through "
+        f"HAProxy; the load generator runs on the same 2 cores.\n\n"
+        f"![fan-out](fanout.png)\n\n{header}{rows}\n"
+        f"## {HOLD_CLIENTS:,} sockets held on 2 Parley instances\n\n"
+        f"Straight onto the instances: through HAProxy they would need 2 descriptors each, past "
+        f"this machine's limit of 20,000.\n\n{hold_text}\n\n"
+        f"## Targets\n\n" + "\n".join(verdicts(results, held)) + "\n"
+    )
+    return path
+
+
+def main() -> None:
+    """Run every scenario `--runs` times and write the report."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario (medians)")
+    parser.add_argument("--quick", action="store_true", help="small numbers, to try the bench")
+    options = parser.parse_args()
+    global HOLD_CLIENTS, HOLD_SECONDS, BURST_DELIVERIES
+    scenarios = QUICK if options.quick else SCENARIOS
+    if options.quick:
+        HOLD_CLIENTS, HOLD_SECONDS, BURST_DELIVERIES = 1000, 5, 10_000
+    run_dir = ROOT / "instance" / "bench"
+    results: list[Measurement] = []
+    for number, (server, instances, clients) in enumerate(scenarios, 1):
+        runs = []
+        for run in range(options.runs):
+            say(
+                f"[{number}/{len(scenarios)}] {server}, {instances} instance(s), "
+                f"{clients} clients, "
+                f"run {run + 1}/{options.runs}"
+            )
+            with topology(server, instances, run_dir) as cluster:
+                runs.append(measure(cluster, server, clients))
+            say(f"  {asdict(runs[-1])}")
+        results.append(median_of(runs))
+    say(f"holding {HOLD_CLIENTS} sockets on 2 Parley instances for {HOLD_SECONDS} s")
+    with topology("parley", 2, run_dir) as cluster:
+        held = hold(cluster)
+    say(f"  {held}")
+    command = "make bench" + (" ARGS=--quick" if options.quick else "")
+    report = write_report(results, held, options.runs, command)
+    say(f"report: {report}")
+    print(report.read_text())
+
+
+if __name__ == "__main__":
+    main()
