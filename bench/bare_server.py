@@ -16,6 +16,8 @@ from typing import Any  # noqa: E402
 
 import socketio  # noqa: E402
 
+from parley.realtime.compression import DeclineWebSocketCompression  # noqa: E402
+
 manager = socketio.RedisManager(os.environ["REDIS_URL"], channel=os.environ["SOCKETIO_CHANNEL"])
 server = socketio.Server(async_mode="gevent", client_manager=manager)
 
@@ -34,4 +36,5 @@ def broadcast(environ: dict[str, Any], start_response: Callable[..., Any]) -> It
     return [b"not found"]
 
 
-app = socketio.WSGIApp(server, broadcast)
+# Configured like Parley's instances, so that the comparison is of the message path.
+app = DeclineWebSocketCompression(socketio.WSGIApp(server, broadcast))

@@ -43,7 +43,9 @@ NODE = shutil.which("node") or "node"
 REPORTS = ROOT / "bench" / "reports"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/14"
-PACED_MESSAGES, PACE = 30, 0.25
+PACED_MESSAGES = 30
+# Paced messages are spaced well beyond one fan-out, so that latency is not queueing.
+SECONDS_BETWEEN_PACED_PER_1000_CLIENTS = 0.25
 BURST_DELIVERIES = 200_000  # per burst; the message count follows from the clients
 HOLD_CLIENTS, HOLD_SECONDS = 10_000, 30
 DELIVERY_TIMEOUT = 120  # seconds to wait for the last receipt of a phase
@@ -198,7 +200,11 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         per_socket = (workers_rss_kib(cluster) - baseline) / max(connected, 1)
         poster = Poster(server, cluster.plan.balancer)
 
-        sent = {seq: (poster.post(seq), time.sleep(PACE))[0] for seq in range(PACED_MESSAGES)}
+        pace = max(0.25, SECONDS_BETWEEN_PACED_PER_1000_CLIENTS * clients / 1000)
+        sent = {}
+        for seq in range(PACED_MESSAGES):
+            sent[seq] = poster.post(seq)
+            time.sleep(pace)
         report = wait_for_receipts(generator, range(PACED_MESSAGES), connected)
         paced = [
             report["receipts"][str(s)][2] - sent[s] for s in sent if str(s) in report["receipts"]
@@ -415,7 +421,8 @@ def write_report(
     path.write_text(
         f"# Fan-out benchmark\n\nCommand: `{command}` ({runs} run(s) per scenario, medians; "
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n\n"
-        f"Paced: {PACED_MESSAGES} messages, one every {PACE} s. Burst: back-to-back posts of "
+        f"Paced: {PACED_MESSAGES} messages, one every max(0.25 s, 0.25 s per 1,000 clients). "
+        f"Burst: back-to-back posts of "
         f"~{BURST_DELIVERIES:,} deliveries. Clients: node socket.io-client over WebSocket through "
         f"HAProxy; the load generator runs on the same 2 cores.\n\n"
         f"![fan-out](fanout.png)\n\n{header}{rows}\n"

@@ -152,3 +152,16 @@ def test_the_servers_own_origin_gets_a_session(instances: list[str]) -> None:
 
     assert polling_handshake(base, base) == 200
     assert websocket_handshake(base, base).startswith("0{")  # Engine.IO "open"
+
+
+def test_websocket_compression_is_declined(instances: list[str]) -> None:
+    ws_url = instances[0].replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    connection = websocket.create_connection(
+        ws_url, header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"]
+    )
+    try:
+        accepted = {k.lower(): v for k, v in connection.getheaders().items()}
+        assert connection.getstatus() == 101
+        assert "sec-websocket-extensions" not in accepted
+    finally:
+        connection.close()

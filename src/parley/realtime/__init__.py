@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     """Serve Socket.IO on /socket.io/ and push domain events to sockets."""
     # Importing the handler modules registers their @socketio.on handlers.
     from parley.realtime import emit, v1  # noqa: F401
+    from parley.realtime.compression import DeclineWebSocketCompression
 
     socketio.init_app(
         app,
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         # Events carry ids and JSON built by the schemas; no Flask session on sockets.
         manage_session=False,
     )
+    app.wsgi_app = DeclineWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
     emit.subscribe()
 
 
