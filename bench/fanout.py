@@ -28,6 +28,7 @@ import time
 import uuid
 from base64 import b64encode
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ PACED_MESSAGES = 30
 # Paced messages are spaced well beyond one fan-out, so that latency is not queueing.
 SECONDS_BETWEEN_PACED_PER_1000_CLIENTS = 0.25
 BURST_DELIVERIES = 200_000  # per burst; the message count follows from the clients
+POSTERS = 8  # concurrent posters in a burst, each its own user and connection, as in a busy room
 HOLD_CLIENTS, HOLD_SECONDS = 10_000, 30
 DELIVERY_TIMEOUT = 120  # seconds to wait for the last receipt of a phase
 
@@ -159,6 +161,13 @@ class Poster:
         return sent
 
 
+def post_share(poster: Poster, seqs: range) -> bool:
+    """One poster's share of a burst, back to back."""
+    for seq in seqs:
+        poster.post(seq)
+    return True
+
+
 def wait_for_receipts(generator: Generator, seqs: range, expected: int) -> dict[str, Any]:
     """Poll the generator until every message reached every socket, or the timeout."""
     deadline = time.monotonic() + DELIVERY_TIMEOUT
@@ -211,9 +220,11 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         ]
 
         burst = range(PACED_MESSAGES, PACED_MESSAGES + max(10, BURST_DELIVERIES // clients))
+        posters = [Poster(server, cluster.plan.balancer) for _ in range(POSTERS)]
         first = time.time() * 1000
-        for seq in burst:
-            poster.post(seq)
+        with ThreadPoolExecutor(POSTERS) as pool:
+            for done in pool.map(post_share, posters, [burst[i::POSTERS] for i in range(POSTERS)]):
+                assert done
         report = wait_for_receipts(generator, burst, connected)
         receipts = [report["receipts"].get(str(seq), [0, 0, first]) for seq in burst]
         delivered = sum(r[0] for r in receipts)
@@ -422,7 +433,7 @@ def write_report(
         f"# Fan-out benchmark\n\nCommand: `{command}` ({runs} run(s) per scenario, medians; "
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n\n"
         f"Paced: {PACED_MESSAGES} messages, one every max(0.25 s, 0.25 s per 1,000 clients). "
-        f"Burst: back-to-back posts of "
+        f"Burst: {POSTERS} concurrent posters, back to back, "
         f"~{BURST_DELIVERIES:,} deliveries. Clients: node socket.io-client over WebSocket through "
         f"HAProxy; the load generator runs on the same 2 cores.\n\n"
         f"![fan-out](fanout.png)\n\n{header}{rows}\n"
