@@ -24,7 +24,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# A session lives for one request or task: reloading every row right after its own
+# commit (SQLAlchemy's default) only costs round trips.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 ma = Marshmallow()
 apifairy = APIFairy()

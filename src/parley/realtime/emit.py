@@ -63,7 +63,7 @@ def on_domain_event(event: events.DomainEvent) -> None:
             message_id, channel_id
         ):
             # v1 sockets live in Flack's single room: the default channel only.
-            if channel_id == channels.default_channel().id:
+            if channel_id == channels.default_channel_id():
                 message = db.session.get(Message, message_id)
                 if message is not None:
                     emit_updated_model(message)

@@ -1,23 +1,36 @@
 """Channels and memberships."""
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from parley.extensions import db
 from parley.models import DEFAULT_CHANNEL_NAME, Channel, ChannelKind, Membership, User
 
+_DEFAULT_CHANNEL_KEY = "parley.default_channel_id"
+
 
 def default_channel() -> Channel:
     """The public channel that API v1's single room maps onto (created by a migration)."""
-    channel: Channel | None = db.session.scalar(
-        select(Channel).where(
-            Channel.name == DEFAULT_CHANNEL_NAME, Channel.kind == ChannelKind.PUBLIC
-        )
-    )
-    if channel is None:
-        raise RuntimeError(
-            f"the default channel {DEFAULT_CHANNEL_NAME!r} is missing: run `parley db upgrade`"
-        )
+    channel = db.session.get(Channel, default_channel_id())
+    assert channel is not None  # migrations create it and nothing deletes it
     return channel
+
+
+def default_channel_id() -> int:
+    """The default channel's id, looked up once per process: it never changes."""
+    cached: int | None = current_app.extensions.get(_DEFAULT_CHANNEL_KEY)
+    if cached is None:
+        cached = db.session.scalar(
+            select(Channel.id).where(
+                Channel.name == DEFAULT_CHANNEL_NAME, Channel.kind == ChannelKind.PUBLIC
+            )
+        )
+        if cached is None:
+            raise RuntimeError(
+                f"the default channel {DEFAULT_CHANNEL_NAME!r} is missing: run `parley db upgrade`"
+            )
+        current_app.extensions[_DEFAULT_CHANNEL_KEY] = cached
+    return cached
 
 
 def is_member(user: User, channel: Channel) -> bool:
@@ -42,7 +55,6 @@ def next_seq(channel_id: int) -> int:
         update(Channel)
         .where(Channel.id == channel_id)
         .values(last_seq=Channel.last_seq + 1)
-        .returning(Channel.last_seq),
-        execution_options={"synchronize_session": False},
+        .returning(Channel.last_seq)
     ).scalar_one()
     return seq

@@ -52,12 +52,10 @@ def sweep_silent(silence: timedelta) -> list[int]:
             update(User)
             .where(User.online.is_(True), User.last_seen_at < cutoff)
             .values(online=False)
-            .returning(User.id),
-            execution_options={"synchronize_session": False},
+            .returning(User.id)
         )
     )
     db.session.commit()
-    db.session.expire_all()  # rows loaded before the sweep still say online
     for user_id in swept:
         events.publish(events.UserUpdated(user_id, presence_changed=True))
     return swept

@@ -54,6 +54,5 @@ def revoke_all(user: User) -> None:
     db.session.execute(
         update(Token)
         .where(Token.user_id == user.id, Token.revoked_at.is_(None))
-        .values(revoked_at=utcnow()),
-        execution_options={"synchronize_session": False},
+        .values(revoked_at=utcnow())
     )
