@@ -207,7 +207,10 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         )
         time.sleep(2)  # let the handshakes' garbage settle before reading memory
         per_socket = (workers_rss_kib(cluster) - baseline) / max(connected, 1)
-        poster = Poster(server, cluster.plan.balancer)
+        # Every poster signs up and comes online: Parley pushes both to every socket.
+        # Make them all now and let those pushes finish, outside the measured phases.
+        poster, *posters = [Poster(server, cluster.plan.balancer) for _ in range(1 + POSTERS)]
+        time.sleep(3)
 
         pace = max(0.25, SECONDS_BETWEEN_PACED_PER_1000_CLIENTS * clients / 1000)
         sent = {}
@@ -220,7 +223,6 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         ]
 
         burst = range(PACED_MESSAGES, PACED_MESSAGES + max(10, BURST_DELIVERIES // clients))
-        posters = [Poster(server, cluster.plan.balancer) for _ in range(POSTERS)]
         first = time.time() * 1000
         with ThreadPoolExecutor(POSTERS) as pool:
             for done in pool.map(post_share, posters, [burst[i::POSTERS] for i in range(POSTERS)]):
