@@ -51,7 +51,7 @@ def load_secret_key(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Configure the extensions created in parley.extensions."""
-    from parley import database, realtime, security, stats
+    from parley import database, realtime, security, stats, tasks
     from parley.extensions import apifairy, db, ma, migrate
 
     db.init_app(app)
@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     stats.init_app(app)
     realtime.init_app(app)
+    tasks.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:

@@ -21,15 +21,18 @@ cli = FlaskGroup(create_app=create_app, help="Parley, real-time team chat.")
 def cluster_command(
     instances: int, port: int, first_instance_port: int, database_url: str, redis_url: str
 ) -> None:
-    """Run N web instances behind HAProxy on PostgreSQL and Redis; Ctrl-C stops all."""
+    """Run N web instances behind HAProxy, a Celery worker and beat, on PostgreSQL and
+    Redis; Ctrl-C stops all."""
     from honcho.manager import Manager
 
     from parley.cluster import (
         balancer_command,
         instance_command,
         instance_environment,
+        job_commands,
         plan_cluster,
         prepare,
+        shared_environment,
     )
 
     plan = plan_cluster(
@@ -45,9 +48,12 @@ def cluster_command(
         env = {**os.environ, **instance_environment(plan, instance)}
         manager.add_process(instance.name, shlex.join(instance_command(plan)), env=env)
     manager.add_process("haproxy", shlex.join(balancer_command(config)))
+    for name, argv in job_commands(plan).items():
+        manager.add_process(name, shlex.join(argv), env={**os.environ, **shared_environment(plan)})
     click.echo(f"Parley cluster: {plan.balancer_url}  (load balancer, HAProxy)")
     for instance in plan.instances:
         click.echo(f"  {instance.name}: http://{instance.address}")
+    click.echo("  Celery: one worker and beat (presence sweep), broker on Redis")
     click.echo(f"  PostgreSQL: {database_url}\n  Redis: {redis_url}\n  Ctrl-C stops everything.")
     manager.loop()
     sys.exit(manager.returncode)

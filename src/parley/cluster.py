@@ -88,16 +88,33 @@ def plan_cluster(
     )
 
 
-def instance_environment(plan: ClusterPlan, instance: Instance) -> dict[str, str]:
-    """The settings every instance shares, plus its own address."""
+def shared_environment(plan: ClusterPlan) -> dict[str, str]:
+    """The settings every process of the cluster shares: web instances, worker, beat."""
     return {
         "PARLEY_ENV": "development",
         "DATABASE_URL": plan.database_url,
         "REDIS_URL": plan.redis_url,
-        # One instance folder: instances generate and then share one secret key.
+        # One instance folder: processes generate and then share one secret key.
         "PARLEY_INSTANCE_PATH": str(plan.run_dir.resolve()),
-        "PARLEY_BIND": instance.address,
     }
+
+
+def instance_environment(plan: ClusterPlan, instance: Instance) -> dict[str, str]:
+    """The shared settings plus the instance's own address."""
+    return {**shared_environment(plan), "PARLEY_BIND": instance.address}
+
+
+def job_commands(plan: ClusterPlan) -> dict[str, list[str]]:
+    """The Celery worker and beat (one beat per cluster: it schedules the periodic jobs)."""
+    celery = str(Path(sys.executable).with_name("celery"))
+    app = ["-A", "parley.celery_app"]
+    return {
+        "worker": [celery, *app, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        "beat": [
+            celery, *app, "beat", "--loglevel", "INFO",
+            "--schedule", str(plan.run_dir.resolve() / "celerybeat-schedule"),
+        ],
+    }  # fmt: skip
 
 
 def instance_command(plan: ClusterPlan) -> list[str]:
@@ -219,11 +236,12 @@ def start_cluster(
     env: dict[str, str] | None = None,
     command: list[str] | None = None,
     cwd: Path | None = None,
+    jobs: bool = False,
 ) -> Iterator[RunningCluster]:
     """Start the plan's instances and HAProxy, wait until each answers, stop on exit.
 
     `command` replaces the instance command line (a benchmark's bare server);
-    `env` is added to every instance's environment.
+    `env` is added to every process's environment; `jobs` adds the Celery worker and beat.
     """
     config = prepare(plan) if command is None else write_balancer_config(plan)
     running = RunningCluster(plan)
@@ -239,6 +257,13 @@ def start_cluster(
         running.processes["haproxy"] = subprocess.Popen(
             balancer_command(config), start_new_session=True
         )
+        for name, argv in job_commands(plan).items() if jobs else ():
+            running.processes[name] = subprocess.Popen(
+                argv,
+                env={**os.environ, **(env or {}), **shared_environment(plan)},
+                cwd=cwd,
+                start_new_session=True,
+            )
         for instance in plan.instances:
             wait_until_serving(f"http://{instance.address}", running.processes[instance.name])
         wait_until_serving(plan.balancer_url, running.processes["haproxy"])

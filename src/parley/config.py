@@ -48,6 +48,15 @@ class Config:
         if origin.strip()
     ]
 
+    # Celery's broker and result store; empty: REDIS_URL.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+    # Publish-only Socket.IO (no listener) for processes that serve no sockets: workers, beat.
+    SOCKETIO_WRITE_ONLY = False
+
+    # Users not seen for PRESENCE_TIMEOUT seconds go offline; beat sweeps this often.
+    PRESENCE_TIMEOUT = _env_int("PRESENCE_TIMEOUT", 60)
+    PRESENCE_SWEEP_INTERVAL = _env_int("PRESENCE_SWEEP_INTERVAL", 5)
+
     # Argon2id parameters: RFC 9106's low-memory profile, stronger than OWASP's minimum.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST_KIB = _env_int("ARGON2_MEMORY_COST_KIB", 65536)

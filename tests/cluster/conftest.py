@@ -14,7 +14,13 @@ from tests.servers import FAST_HASHING, ROOT, free_port
 
 
 @pytest.fixture
-def topology(tmp_path: Path) -> Iterator[RunningCluster]:
+def jobs() -> bool:
+    """Whether the topology includes the Celery worker and beat; override per module."""
+    return False
+
+
+@pytest.fixture
+def topology(tmp_path: Path, jobs: bool) -> Iterator[RunningCluster]:
     database = recreate_postgres_database("parley_test_cluster")
     plan = ClusterPlan(
         instances=[Instance(f"web{i}", "127.0.0.1", free_port()) for i in (1, 2)],
@@ -24,8 +30,12 @@ def topology(tmp_path: Path) -> Iterator[RunningCluster]:
         run_dir=tmp_path / "cluster",
         deploy_dir=ROOT / "deploy",
     )
-    env = {**FAST_HASHING, "SOCKETIO_CHANNEL": f"parley-test-{uuid.uuid4().hex}"}
-    with start_cluster(plan, env=env, cwd=ROOT) as running:
+    env = {
+        **FAST_HASHING,
+        "SOCKETIO_CHANNEL": f"parley-test-{uuid.uuid4().hex}",
+        "PRESENCE_SWEEP_INTERVAL": "1",
+    }
+    with start_cluster(plan, env=env, cwd=ROOT, jobs=jobs) as running:
         yield running
 
 

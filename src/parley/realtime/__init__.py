@@ -41,6 +41,8 @@ def _client_manager(app: Flask) -> python_socketio.Manager:
     """Redis pub/sub across processes when REDIS_URL is set, else this process only."""
     if app.config["REDIS_URL"]:
         return python_socketio.RedisManager(
-            app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"]
+            app.config["REDIS_URL"],
+            channel=app.config["SOCKETIO_CHANNEL"],
+            write_only=app.config["SOCKETIO_WRITE_ONLY"],
         )
     return python_socketio.Manager()
