@@ -34,10 +34,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
-
-from parley.cluster import ClusterPlan, Instance, RunningCluster, start_cluster
+from parley.cluster import (
+    ClusterPlan,
+    Instance,
+    RunningCluster,
+    recreate_database,
+    start_cluster,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node") or "node"
@@ -271,23 +274,13 @@ def hold(cluster: RunningCluster) -> dict[str, Any]:
         generator.close()
 
 
-def fresh_database(name: str) -> str:
-    """Drop and create a benchmark database; return its URL."""
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return f"{POSTGRES}/{name}"
-
-
 @contextmanager
 def topology(server: str, instances: int, run_dir: Path) -> Iterator[RunningCluster]:
     """Instances of the bare server or of Parley, behind HAProxy, on ports from 7101."""
     plan = ClusterPlan(
         instances=[Instance(f"web{i + 1}", "127.0.0.1", 7101 + i) for i in range(instances)],
         balancer="127.0.0.1:7100",
-        database_url=fresh_database("parley_bench"),
+        database_url=recreate_database(POSTGRES, "parley_bench"),
         redis_url=REDIS_URL,
         run_dir=run_dir,
         deploy_dir=ROOT / "deploy",

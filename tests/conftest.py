@@ -11,15 +11,15 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from psycopg import sql
 
 from parley import create_app
+from parley.cluster import recreate_database
 from parley.config import TestingConfig
+from parley.config import database_url as sqlalchemy_url
 from parley.extensions import db
 
 POSTGRES_SERVER = os.environ.get("PARLEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
@@ -45,12 +45,7 @@ def migrate_from_empty(database_url: str) -> None:
 
 def recreate_postgres_database(name: str) -> str:
     """Drop and create a PostgreSQL database; return its SQLAlchemy URL."""
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    return sqlalchemy_url(recreate_database(POSTGRES_SERVER, name))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,8 @@ import itertools
 
 from flask.testing import FlaskClient
 
-from parley.models import Message, User
+from parley.extensions import db
+from parley.models import Channel, ChannelKind, Message, User
 from parley.services import channels, messages, tokens, users
 
 PASSWORD = "correct horse"
@@ -20,6 +21,16 @@ def make_user(nickname: str | None = None, password: str = PASSWORD) -> User:
 def make_message(author: User, source: str = "hello") -> Message:
     """A message in the default channel."""
     return messages.post_message(author, channels.default_channel(), source)
+
+
+def make_private_channel(member: User, name: str = "secret") -> Channel:
+    """A private channel with one member."""
+    channel = Channel(kind=ChannelKind.PRIVATE, name=name)
+    db.session.add(channel)
+    db.session.flush()
+    channels.add_member(member, channel)
+    db.session.commit()
+    return channel
 
 
 def bearer(user: User) -> dict[str, str]:

@@ -162,6 +162,19 @@ def create_database_if_missing(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database)))
 
 
+def recreate_database(server: str, name: str) -> str:
+    """Drop (disconnecting its users) and create a PostgreSQL database; return its URL.
+
+    For tests and benchmarks, which want each run on an empty database.
+    """
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{server}/{name}"
+
+
 def prepare(plan: ClusterPlan) -> Path:
     """Create and migrate the database, and render the balancer's config."""
     from parley.app import create_app

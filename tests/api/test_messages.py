@@ -7,10 +7,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from parley.extensions import db
-from parley.models import Channel, ChannelKind, Message
+from parley.models import Message
 from parley.models.base import utcnow
 from parley.services import channels, messages
-from tests.factories import bearer, make_message, make_user
+from tests.factories import bearer, make_message, make_private_channel, make_user
 
 MESSAGE_KEYS = {"_links", "created_at", "html", "id", "source", "updated_at", "user_id"}
 
@@ -116,11 +116,7 @@ def test_list_never_reaches_back_more_than_a_day(client: FlaskClient) -> None:
 
 def test_v1_sees_only_the_default_channel(client: FlaskClient) -> None:
     author = make_user()
-    private = Channel(kind=ChannelKind.PRIVATE, name="secret")
-    db.session.add(private)
-    db.session.flush()
-    channels.add_member(author, private)
-    db.session.commit()
+    private = make_private_channel(author)
 
     hidden = messages.post_message(author, private, "not for v1")
 

@@ -10,10 +10,9 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from parley.extensions import db, socketio
-from parley.models import Channel, ChannelKind
 from parley.models.base import utcnow
 from parley.services import channels, messages, presence, tokens
-from tests.factories import bearer, make_message, make_user
+from tests.factories import bearer, make_message, make_private_channel, make_user
 
 
 @pytest.fixture
@@ -85,11 +84,7 @@ def test_messages_of_other_channels_never_reach_v1_sockets(
     sockets: list[SocketIOTestClient],
 ) -> None:
     author = make_user()
-    private = Channel(kind=ChannelKind.PRIVATE, name="secret")
-    db.session.add(private)
-    db.session.flush()
-    channels.add_member(author, private)
-    db.session.commit()
+    private = make_private_channel(author)
     sockets[0].get_received()
 
     messages.post_message(author, private, "hidden")
