@@ -10,7 +10,7 @@ from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth
 
 from parley.api.errors import error_response
 from parley.models import Token, User
-from parley.services import presence, tokens, users
+from parley.services import tokens, users
 
 REALM = "Authentication Required"
 # Basic auth answers with a Bearer challenge too, so browsers never pop up a login box.
@@ -38,10 +38,7 @@ token_optional_auth = OptionalTokenAuth(scheme="Bearer", realm=REALM)
 @basic_auth.verify_password
 def verify_password(nickname: str, password: str) -> User | None:
     """Check nickname and password; the user counts as seen."""
-    user = users.authenticate(nickname, password)
-    if user is not None:
-        presence.mark_seen(user)
-    return user
+    return users.authenticate(nickname, password)
 
 
 @token_auth.verify_token
@@ -52,7 +49,6 @@ def verify_token(secret: str) -> User | None:
     if token is None:
         return None
     g.parley_token = token
-    presence.mark_seen(token.user)
     return token.user
 
 

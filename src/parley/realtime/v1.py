@@ -24,10 +24,7 @@ Ack = dict[str, Any] | None
 def _authenticate(secret: object) -> User | None:
     """The user of a live token; the user counts as seen."""
     token = tokens.authenticate(secret) if isinstance(secret, str) and secret else None
-    if token is None:
-        return None
-    presence.mark_seen(token.user)
-    return token.user
+    return None if token is None else token.user
 
 
 def _unauthorized() -> dict[str, Any]:

@@ -6,6 +6,7 @@ from parley.extensions import db
 from parley.models import Token, TokenKind, User
 from parley.models.base import utcnow
 from parley.security import derive_token, hash_token, new_token_salt, tokens_match
+from parley.services import presence
 
 
 def issue_api_token(user: User) -> str:
@@ -32,7 +33,7 @@ def issue_api_token(user: User) -> str:
 
 
 def authenticate(secret: str) -> Token | None:
-    """The live token a presented secret belongs to, if any."""
+    """The live token a presented secret belongs to, if any; its user counts as seen."""
     token: Token | None = db.session.scalar(
         select(Token).where(Token.token_hash == hash_token(secret))
     )
@@ -40,6 +41,7 @@ def authenticate(secret: str) -> Token | None:
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():
         return None
+    presence.mark_seen(token.user)  # every authenticated call is a ping, as in Flack
     return token
 
 

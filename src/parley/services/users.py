@@ -11,7 +11,7 @@ from parley import events
 from parley.extensions import db
 from parley.models import User
 from parley.security import hash_password, password_needs_rehash, verify_password
-from parley.services import channels, tokens
+from parley.services import channels, presence, tokens
 from parley.services.errors import ConflictError, NotFoundError
 
 NICKNAME_TAKEN = "This nickname is already taken."
@@ -85,7 +85,10 @@ def _nickname_race_lost_as_conflict() -> Iterator[None]:
 
 
 def authenticate(nickname: str, password: str) -> User | None:
-    """The user these credentials belong to; upgrades a hash made with weaker parameters."""
+    """The user these credentials belong to, who counts as seen.
+
+    A hash made with weaker parameters than the current ones is upgraded.
+    """
     # No stored nickname holds NUL, and PostgreSQL refuses to even compare one.
     user = find_by_nickname(nickname) if nickname and "\x00" not in nickname else None
     if user is None:
@@ -96,4 +99,5 @@ def authenticate(nickname: str, password: str) -> User | None:
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
+    presence.mark_seen(user)  # every authenticated call is a ping, as in Flack
     return user
