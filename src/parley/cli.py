@@ -8,6 +8,7 @@ import click
 from flask.cli import FlaskGroup
 
 from parley.app import create_app
+from parley.cluster import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
 
 cli = FlaskGroup(create_app=create_app, help="Parley, real-time team chat.")
 
@@ -16,8 +17,8 @@ cli = FlaskGroup(create_app=create_app, help="Parley, real-time team chat.")
 @click.option("--instances", default=2, show_default=True, help="Web instances to run.")
 @click.option("--port", default=8000, show_default=True, help="The load balancer's port.")
 @click.option("--first-instance-port", default=5001, show_default=True)
-@click.option("--database-url", default="postgresql://postgres@127.0.0.1:5432/parley")
-@click.option("--redis-url", default="redis://127.0.0.1:6379/0")
+@click.option("--database-url", default=DEFAULT_DATABASE_URL, show_default=True)
+@click.option("--redis-url", default=DEFAULT_REDIS_URL, show_default=True)
 def cluster_command(
     instances: int, port: int, first_instance_port: int, database_url: str, redis_url: str
 ) -> None:
