@@ -3,12 +3,13 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from parley import events
 from parley.extensions import db
 from parley.models import Channel, Message, User
+from parley.models.base import utcnow
 from parley.rendering import render_markdown
 from parley.services import channels
 from parley.services.errors import ForbiddenError, NotFoundError
@@ -24,17 +25,15 @@ def post_message(
         original = _find_by_client_msg_id(author, client_msg_id)
         if original is not None:
             return original
-    message = Message(
-        channel_id=channel.id,
-        seq=channels.next_seq(channel.id),
-        user_id=author.id,
-        source=source,
-        html=render_markdown(source),
-        client_msg_id=client_msg_id,
-    )
-    db.session.add(message)
+    fields = {
+        "channel_id": channel.id,
+        "user_id": author.id,
+        "source": source,
+        "html": render_markdown(source),
+        "client_msg_id": client_msg_id,
+    }
     try:
-        db.session.commit()
+        message = _store_at_next_seq(fields)
     except IntegrityError:
         # A concurrent retransmission of the same send won the unique index.
         db.session.rollback()
@@ -75,6 +74,51 @@ def list_changed_from(channel: Channel, since: datetime) -> Sequence[Message]:
         )
         .order_by(Message.updated_at, Message.id)
     ).all()
+
+
+def _store_at_next_seq(fields: dict[str, object]) -> Message:
+    """Store a message at its channel's next seq, committed.
+
+    Seqs follow commit order because taking one locks the channel row until commit.
+    On PostgreSQL one autocommitted statement takes the seq and inserts, so that lock
+    never waits on this process: a round trip here may wait behind a greenlet fanning
+    out an earlier message to thousands of sockets, and every other poster in the
+    channel, on every instance, would wait with it.
+    """
+    db.session.commit()  # end the read transaction: the next one is the statement alone
+    if db.engine.dialect.name != "postgresql":
+        # SQLite has no UPDATE inside WITH, and it runs one writer at a time anyway.
+        message = Message(seq=channels.next_seq(fields["channel_id"]), **fields)  # type: ignore[arg-type]
+        db.session.add(message)
+        db.session.commit()
+        return message
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    taken = (
+        update(Channel)
+        .where(Channel.id == fields["channel_id"])
+        .values(last_seq=Channel.last_seq + 1)
+        .returning(Channel.last_seq)
+        .cte("taken")
+    )
+    now = utcnow()
+    values = {**fields, "created_at": now, "updated_at": now}
+    columns = Message.__table__.c
+    stored = db.session.scalars(
+        insert(Message)
+        .from_select(
+            [*values, "seq"],
+            select(
+                *(
+                    bindparam(name, value, type_=columns[name].type)
+                    for name, value in values.items()
+                ),
+                taken.c.last_seq,
+            ),
+        )
+        .returning(Message)
+    ).one()
+    db.session.commit()  # gives the connection back, and its isolation level with it
+    return stored
 
 
 def _find_by_client_msg_id(author: User, client_msg_id: str) -> Message | None:
