@@ -51,7 +51,10 @@ PACED_MESSAGES = 30
 # Paced messages are spaced well beyond one fan-out, so that latency is not queueing.
 SECONDS_BETWEEN_PACED_PER_1000_CLIENTS = 0.25
 BURST_DELIVERIES = 200_000  # per burst; the message count follows from the clients
-POSTERS = 8  # concurrent posters in a burst, each its own user and connection, as in a busy room
+# Concurrent posters in a burst, each its own user and connection, as in a busy room.
+# Each waits for its answer before posting again, so too few leave the servers idle
+# between posts: with 8, Parley's workers idled a third of the time.
+POSTERS = 64
 HOLD_CLIENTS, HOLD_SECONDS = 10_000, 30
 DELIVERY_TIMEOUT = 120  # seconds to wait for the last receipt of a phase
 
@@ -213,19 +216,24 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         # Every poster signs up and comes online: Parley pushes both to every socket.
         # Make them all now and let those pushes finish, outside the measured phases.
         poster, *posters = [Poster(server, cluster.plan.balancer) for _ in range(1 + POSTERS)]
-        time.sleep(3)
+        # Each socket receives in order: once message 0 is everywhere, those pushes are done.
+        poster.post(0)
+        wait_for_receipts(generator, range(1), connected)
 
         pace = max(0.25, SECONDS_BETWEEN_PACED_PER_1000_CLIENTS * clients / 1000)
+        paced_seqs = range(1, 1 + PACED_MESSAGES)
         sent = {}
-        for seq in range(PACED_MESSAGES):
+        for seq in paced_seqs:
             sent[seq] = poster.post(seq)
             time.sleep(pace)
-        report = wait_for_receipts(generator, range(PACED_MESSAGES), connected)
+        report = wait_for_receipts(generator, paced_seqs, connected)
         paced = [
             report["receipts"][str(s)][2] - sent[s] for s in sent if str(s) in report["receipts"]
         ]
 
-        burst = range(PACED_MESSAGES, PACED_MESSAGES + max(10, BURST_DELIVERIES // clients))
+        burst = range(paced_seqs.stop, paced_seqs.stop + max(10, BURST_DELIVERIES // clients))
+        for idle in posters:  # a fresh connection: the paced phase may outlast HAProxy's timeout
+            idle.connection.close()
         first = time.time() * 1000
         with ThreadPoolExecutor(POSTERS) as pool:
             for done in pool.map(post_share, posters, [burst[i::POSTERS] for i in range(POSTERS)]):
