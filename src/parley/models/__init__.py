@@ -7,6 +7,7 @@ from parley.models.channel import (
     MemberRole,
     Membership,
 )
+from parley.models.job import Job, JobStatus
 from parley.models.message import Message
 from parley.models.token import Token, TokenKind
 from parley.models.user import User
@@ -15,6 +16,8 @@ __all__ = [
     "DEFAULT_CHANNEL_NAME",
     "Channel",
     "ChannelKind",
+    "Job",
+    "JobStatus",
     "MemberRole",
     "Membership",
     "Message",

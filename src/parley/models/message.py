@@ -1,8 +1,9 @@
 """Messages posted in channels."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parley.extensions import Base
@@ -35,6 +36,9 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Link previews, set by a background job: [{"url", "title", "description"}] as plain
+    # text, escaped wherever they are shown. None until the job ran for this source.
+    previews: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     author: Mapped[User] = relationship(lazy="raise")
     channel: Mapped[Channel] = relationship(lazy="raise")
