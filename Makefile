@@ -12,9 +12,9 @@ export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
 .PHONY: run cluster bench test lint typecheck pytest install services packages migrate clean
 
-run: install ## migrate the embedded SQLite database and serve on http://127.0.0.1:5000
+run: install ## migrate the embedded SQLite database; serve on http://127.0.0.1:5000 with a worker
 	$(BIN)/parley db upgrade
-	$(BIN)/gunicorn --config deploy/gunicorn.conf.py parley.wsgi:app
+	$(BIN)/parley serve
 
 cluster: install services packages ## N instances behind HAProxy on PostgreSQL and Redis
 	$(BIN)/parley cluster --instances $(or $(N),2)

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from parley.cluster import wait_until_serving
+from parley.cluster import wait_until_serving, worker_command
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -82,6 +83,20 @@ def parley_server(env: dict[str, str], port: int | None = None) -> Iterator[str]
         process.wait(timeout=30)
 
 
+@contextmanager
+def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process with the servers' configuration (broker included)."""
+    process = subprocess.Popen(
+        worker_command(concurrency=1), env=env, cwd=ROOT, start_new_session=True
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
 def sign_up_with_token(url: str, nickname: str | None = None) -> str:
     """Sign up (a fresh nickname unless given) over HTTP and return a v1 token."""
     nickname = nickname or f"u{uuid.uuid4().hex[:12]}"
@@ -95,11 +110,24 @@ def sign_up_with_token(url: str, nickname: str | None = None) -> str:
 def post_as_new_user(url: str, source: str) -> dict[str, Any]:
     """Sign up a fresh user and post a message as them."""
     token = sign_up_with_token(url)
-    status, _, message = call(
-        f"{url}/api/messages", "POST", {"source": source}, {"Authorization": f"Bearer {token}"}
-    )
+    bearer = {"Authorization": f"Bearer {token}"}
+    status, headers, job = call(f"{url}/api/messages", "POST", {"source": source}, bearer)
+    assert status == 202, (status, job)
+    status, message = answer_of(headers["Location"], bearer)
     assert status == 201, (status, message)
     return message  # type: ignore[return-value]
+
+
+def answer_of(location: str, headers: dict[str, str], timeout: float = 30.0) -> tuple[int, Any]:
+    """Poll a job's Location until a worker has answered; return (status, body)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, _, body = call(location, headers=headers)
+        if status != 202:
+            return status, body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{location} still pending after {timeout} s")
+        time.sleep(0.05)
 
 
 def wait_until(condition: Any, timeout: float = 15.0) -> None:

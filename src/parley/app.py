@@ -77,10 +77,12 @@ def register_url_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The browser pages and each API version."""
+    from parley.api.jobs import bp as jobs
     from parley.api.v1 import build_api_blueprint, build_root_blueprint
     from parley.web import bp as web
 
     app.register_blueprint(web)
+    app.register_blueprint(jobs)
     api_v1 = build_api_blueprint()
     app.register_blueprint(api_v1, url_prefix="/api/v1")
     app.register_blueprint(api_v1, url_prefix="/api", name="flack_api")

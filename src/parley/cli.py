@@ -3,6 +3,7 @@
 import os
 import shlex
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup
@@ -11,6 +12,31 @@ from parley.app import create_app
 from parley.cluster import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
 
 cli = FlaskGroup(create_app=create_app, help="Parley, real-time team chat.")
+
+
+@cli.command("serve", with_appcontext=False)
+def serve_command() -> None:
+    """Run, from the repository, the embedded default: gunicorn (gevent), a Celery worker and
+    beat, sharing the SQLite database and the filesystem broker of the instance folder
+    (unless DATABASE_URL or REDIS_URL say otherwise); Ctrl-C stops all."""
+    from honcho.manager import Manager
+
+    from parley.cluster import beat_command, worker_command
+
+    app = create_app()
+    manager = Manager()
+    gunicorn = [str(Path(sys.executable).with_name("gunicorn"))]
+    config = ["--config", str(Path("deploy") / "gunicorn.conf.py"), "parley.wsgi:app"]
+    manager.add_process("web", shlex.join(gunicorn + config))
+    # One process of each: the embedded broker's queues have one consumer each.
+    manager.add_process("worker", shlex.join(worker_command(concurrency=1)))
+    manager.add_process("beat", shlex.join(beat_command(Path(app.instance_path))))
+    bind = os.environ.get("PARLEY_BIND", "127.0.0.1:5000")
+    click.echo(f"Parley: http://{bind}  (web: gunicorn + gevent)")
+    click.echo(f"  Celery worker and beat; broker: {app.extensions['celery'].conf.broker_url}")
+    click.echo(f"  Database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  Ctrl-C stops everything.")
+    manager.loop()
+    sys.exit(manager.returncode)
 
 
 @cli.command("cluster", with_appcontext=False)

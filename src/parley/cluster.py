@@ -104,17 +104,30 @@ def instance_environment(plan: ClusterPlan, instance: Instance) -> dict[str, str
     return {**shared_environment(plan), "PARLEY_BIND": instance.address}
 
 
+CELERY_APP = ["-A", "parley.celery_app"]
+
+
+def worker_command(concurrency: int = 2) -> list[str]:
+    """A Celery worker. Gossip, mingle and heartbeats are events between workers that
+    Parley does not use; without them an idle worker leaves the broker alone."""
+    return [
+        str(Path(sys.executable).with_name("celery")), *CELERY_APP, "worker",
+        "--loglevel", "INFO", "--concurrency", str(concurrency),
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+
+
+def beat_command(run_dir: Path) -> list[str]:
+    """Celery beat, keeping its schedule in `run_dir`. Run one per deployment."""
+    return [
+        str(Path(sys.executable).with_name("celery")), *CELERY_APP, "beat", "--loglevel", "INFO",
+        "--schedule", str(run_dir.resolve() / "celerybeat-schedule"),
+    ]  # fmt: skip
+
+
 def job_commands(plan: ClusterPlan) -> dict[str, list[str]]:
     """The Celery worker and beat (one beat per cluster: it schedules the periodic jobs)."""
-    celery = str(Path(sys.executable).with_name("celery"))
-    app = ["-A", "parley.celery_app"]
-    return {
-        "worker": [celery, *app, "worker", "--loglevel", "INFO", "--concurrency", "2"],
-        "beat": [
-            celery, *app, "beat", "--loglevel", "INFO",
-            "--schedule", str(plan.run_dir.resolve() / "celerybeat-schedule"),
-        ],
-    }  # fmt: skip
+    return {"worker": worker_command(), "beat": beat_command(plan.run_dir)}
 
 
 def instance_command(plan: ClusterPlan) -> list[str]:

@@ -1,5 +1,6 @@
 """Configuration classes: the only module that reads the environment."""
 
+import ipaddress
 import os
 from typing import Any, ClassVar
 
@@ -13,6 +14,18 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
+
+
+def _env_networks(name: str) -> list[str]:
+    """Read a comma-separated list of CIDR networks, failing loudly on a malformed one."""
+    networks = []
+    for item in os.environ.get(name, "").split(","):
+        if item.strip():
+            try:
+                networks.append(str(ipaddress.ip_network(item.strip())))
+            except ValueError as error:
+                raise ValueError(f"environment variable {name}: {error}") from None
+    return networks
 
 
 def database_url(raw: str) -> str:
@@ -38,7 +51,10 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "parley:")
 
-    # Socket.IO: every process publishes on this Redis channel (when REDIS_URL is set).
+    # How pushes travel between processes. Empty: REDIS_URL, or without it the embedded
+    # filesystem channel (one machine); "memory://": this process only.
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE", "")
+    # Socket.IO: every process publishes on this channel.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "parley-socketio")
     # Browser origins allowed to open a socket (comma-separated). Empty: only the server's
     # own origin, as its Host header names it (what a load balancer passes through).
@@ -48,10 +64,32 @@ class Config:
         if origin.strip()
     ]
 
-    # Celery's broker and result store; empty: REDIS_URL.
+    # Celery's broker. Empty: REDIS_URL, or without it the embedded filesystem broker
+    # under the instance folder (one machine, no server).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+    # The queue tasks go to (deployments sharing a broker use their own).
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "parley")
+    # Redis broker: a task unacknowledged this long (its worker died) is delivered again.
+    CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 600)
     # Publish-only Socket.IO (no listener) for processes that serve no sockets: workers, beat.
     SOCKETIO_WRITE_ONLY = False
+
+    # Jobs (asynchronous requests): answers are kept JOB_RETENTION_SECONDS after they are
+    # ready; a job untouched for JOB_STALL_SECONDS is queued again (its task was lost),
+    # and after JOB_MAX_ATTEMPTS runs it answers 500.
+    JOB_RETENTION_SECONDS = _env_int("JOB_RETENTION_SECONDS", 86400)
+    JOB_STALL_SECONDS = _env_int("JOB_STALL_SECONDS", 120)
+    JOB_MAX_ATTEMPTS = _env_int("JOB_MAX_ATTEMPTS", 5)
+    # Revoked or expired tokens are deleted this long after they died.
+    TOKEN_RETENTION_SECONDS = _env_int("TOKEN_RETENTION_SECONDS", 7 * 86400)
+    # How often beat runs the clean-up jobs above (seconds).
+    CLEANUP_INTERVAL = _env_int("CLEANUP_INTERVAL", 300)
+
+    # Link previews never fetch from private, loopback, link-local... addresses, except
+    # from these networks (comma-separated CIDRs): an intranet, or a test's loopback.
+    LINK_PREVIEW_ALLOWED_NETWORKS: ClassVar[list[str]] = _env_networks(
+        "LINK_PREVIEW_ALLOWED_NETWORKS"
+    )
 
     # Users not seen for PRESENCE_TIMEOUT seconds go offline; beat sweeps this often.
     PRESENCE_TIMEOUT = _env_int("PRESENCE_TIMEOUT", 60)
@@ -101,6 +139,9 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST_KIB = 8
     ARGON2_PARALLELISM = 1
     PRESENCE_PING_INTERVAL = 0
+    # Tasks queue in memory; tests run them in-process (tests/jobs.py) or start workers.
+    CELERY_BROKER_URL = "memory://"
+    SOCKETIO_MESSAGE_QUEUE = "memory://"
 
 
 CONFIGS: dict[str, type[Config]] = {

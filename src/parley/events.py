@@ -39,13 +39,22 @@ class MessagePosted:
 
 @dataclass(frozen=True)
 class MessageEdited:
-    """A message's source (and so its HTML) changed."""
+    """A message changed: its source (and so its HTML), or only its link previews."""
 
     message_id: int
     channel_id: int
+    source_changed: bool = True
 
 
-DomainEvent = UserCreated | UserUpdated | MessagePosted | MessageEdited
+@dataclass(frozen=True)
+class JobFinished:
+    """An asynchronous request has its answer; only its owner may see it."""
+
+    job_id: str
+    user_id: int
+
+
+DomainEvent = UserCreated | UserUpdated | MessagePosted | MessageEdited | JobFinished
 
 
 def publish(event: DomainEvent) -> None:

@@ -11,6 +11,7 @@ from parley.models import Message
 from parley.models.base import utcnow
 from parley.services import channels, messages
 from tests.factories import bearer, make_message, make_private_channel, make_user
+from tests.jobs import answer
 
 MESSAGE_KEYS = {"_links", "created_at", "html", "id", "source", "updated_at", "user_id"}
 
@@ -18,10 +19,11 @@ MESSAGE_KEYS = {"_links", "created_at", "html", "id", "source", "updated_at", "u
 def test_post_returns_flack_message(client: FlaskClient) -> None:
     alice = make_user("alice")
 
-    response = client.post(
-        "/api/messages", json={"source": "hello *world*!"}, headers=bearer(alice)
-    )
+    headers = bearer(alice)
+    accepted = client.post("/api/messages", json={"source": "hello *world*!"}, headers=headers)
+    response = answer(client, accepted, headers)
 
+    assert accepted.headers["Location"].startswith("http://localhost/tasks/status/")
     assert response.status_code == 201
     body = response.json
     assert set(body) == MESSAGE_KEYS
@@ -40,7 +42,9 @@ def test_posts_go_to_the_default_channel_in_sequence(client: FlaskClient) -> Non
     author = make_user()
     headers = bearer(author)
     ids = [
-        client.post("/api/messages", json={"source": f"m{i}"}, headers=headers).json["id"]
+        answer(
+            client, client.post("/api/messages", json={"source": f"m{i}"}, headers=headers), headers
+        ).json["id"]
         for i in range(3)
     ]
 
@@ -53,9 +57,9 @@ def test_html_is_sanitized(client: FlaskClient) -> None:
     author = make_user()
     source = "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
 
-    html = client.post("/api/messages", json={"source": source}, headers=bearer(author)).json[
-        "html"
-    ]
+    headers = bearer(author)
+    accepted = client.post("/api/messages", json={"source": source}, headers=headers)
+    html = answer(client, accepted, headers).json["html"]
 
     assert "<script" not in html
     assert "<img" not in html
@@ -142,9 +146,11 @@ def test_author_edits_a_message(client: FlaskClient) -> None:
     author = make_user()
     message = make_message(author, "draft")
 
-    response = client.put(
-        f"/api/messages/{message.id}", json={"source": "**final**"}, headers=bearer(author)
+    headers = bearer(author)
+    accepted = client.put(
+        f"/api/messages/{message.id}", json={"source": "**final**"}, headers=headers
     )
+    response = answer(client, accepted, headers)
 
     assert response.status_code == 204
     shown = client.get(f"/api/messages/{message.id}").json
@@ -155,18 +161,20 @@ def test_author_edits_a_message(client: FlaskClient) -> None:
 def test_only_the_author_edits(client: FlaskClient) -> None:
     message = make_message(make_user(), "mine")
 
-    response = client.put(
-        f"/api/messages/{message.id}", json={"source": "yours"}, headers=bearer(make_user())
-    )
+    headers = bearer(make_user())
+    accepted = client.put(f"/api/messages/{message.id}", json={"source": "yours"}, headers=headers)
+    response = answer(client, accepted, headers)
 
     assert response.status_code == 403
+    assert response.json["message"] == "only the author can edit a message"
     assert client.get(f"/api/messages/{message.id}").json["source"] == "mine"
 
 
 def test_editing_an_unknown_message_is_a_404(client: FlaskClient) -> None:
-    response = client.put("/api/messages/424242", json={"source": "x"}, headers=bearer(make_user()))
+    headers = bearer(make_user())
+    accepted = client.put("/api/messages/424242", json={"source": "x"}, headers=headers)
 
-    assert response.status_code == 404
+    assert answer(client, accepted, headers).status_code == 404
 
 
 def test_edit_with_bad_source_is_named(client: FlaskClient) -> None:

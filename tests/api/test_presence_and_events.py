@@ -12,6 +12,7 @@ from parley import events
 from parley.extensions import db
 from parley.models.base import utcnow
 from tests.factories import basic, bearer, make_message, make_user
+from tests.jobs import run_queued_jobs
 
 
 @pytest.fixture
@@ -83,6 +84,7 @@ def test_writes_publish_their_events(
     user = make_user()
     message = make_message(user, "hi")
     client.put(f"/api/messages/{message.id}", json={"source": "hey"}, headers=bearer(user))
+    run_queued_jobs()
 
     assert events.UserCreated(user.id) in published
     assert events.MessagePosted(message.id, message.channel_id, 1) in published

@@ -15,8 +15,11 @@ from tests.servers import FAST_HASHING, ROOT, free_port
 
 @pytest.fixture
 def jobs() -> bool:
-    """Whether the topology includes the Celery worker and beat; override per module."""
-    return False
+    """Whether the topology includes the Celery worker and beat; override per module.
+
+    v1 posts run on the worker, so most tests need it.
+    """
+    return True
 
 
 @pytest.fixture

@@ -12,7 +12,14 @@ from contextlib import ExitStack
 
 import pytest
 
-from parley.cluster import ClusterPlan, Instance, balancer_command, instance_command, prepare
+from parley.cluster import (
+    ClusterPlan,
+    Instance,
+    balancer_command,
+    instance_command,
+    job_commands,
+    prepare,
+)
 from tests.conftest import REDIS_URL, recreate_postgres_database
 from tests.netns import Host, bridged_hosts, forwarded, namespaces_allowed
 from tests.servers import FAST_HASHING, ROOT, free_port, post_as_new_user, wait_until_serving
@@ -65,6 +72,14 @@ def multi_host(hosts: list[Host], tmp_path_factory: pytest.TempPathFactory) -> I
             )
             stack.callback(stop, process)
             wait_until_serving(f"http://{host.address}:{PORT}", process)
+        # The job queue's worker lives on a host too: v1 posts run there.
+        worker = subprocess.Popen(
+            hosts[-1].command(job_commands(plan)["worker"]),
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        stack.callback(stop, worker)
         balancer = subprocess.Popen(balancer_command(config), start_new_session=True)
         stack.callback(stop, balancer)
         wait_until_serving(plan.balancer_url, balancer)

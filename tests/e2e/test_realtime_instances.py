@@ -16,7 +16,15 @@ import pytest
 import websocket
 
 from tests.conftest import REDIS_URL, recreate_postgres_database
-from tests.servers import call, migrate, parley_server, server_env, sign_up_with_token
+from tests.servers import (
+    answer_of,
+    call,
+    celery_worker,
+    migrate,
+    parley_server,
+    server_env,
+    sign_up_with_token,
+)
 from tests.sockets import PushRecorder
 
 
@@ -34,6 +42,7 @@ def instances() -> Iterator[list[str]]:
     )
     migrate(env)
     with ExitStack() as stack:
+        stack.enter_context(celery_worker(env))
         yield [stack.enter_context(parley_server(env)) for _ in range(2)]
 
 
@@ -59,9 +68,10 @@ def test_rest_post_on_one_instance_reaches_every_client_once(
     token = sign_up_with_token(first, f"poster-{uuid.uuid4().hex[:8]}")
     marker = uuid.uuid4().hex
 
-    status, _, posted = call(
-        f"{first}/api/messages", "POST", {"source": marker}, {"Authorization": f"Bearer {token}"}
-    )
+    bearer = {"Authorization": f"Bearer {token}"}
+    status, headers, _ = call(f"{first}/api/messages", "POST", {"source": marker}, bearer)
+    assert status == 202
+    status, posted = answer_of(headers["Location"], bearer)
     assert status == 201
 
     def is_it(p: dict[str, Any]) -> bool:

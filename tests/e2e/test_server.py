@@ -1,11 +1,21 @@
 """The real thing: `parley db upgrade`, then gunicorn with its gevent worker, over HTTP."""
 
 import base64
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import call, migrate, parley_server, server_env
+from tests.servers import (
+    answer_of,
+    call,
+    celery_worker,
+    migrate,
+    parley_server,
+    post_as_new_user,
+    server_env,
+)
+from tests.sockets import PushRecorder, message_with_source
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +24,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     instance = tmp_path_factory.mktemp("instance")
     env = server_env(PARLEY_INSTANCE_PATH=str(instance))
     migrate(env)
-    with parley_server(env) as base:
+    with celery_worker(env), parley_server(env) as base:
         yield base
     assert (instance / "parley.db").exists()
 
@@ -33,7 +43,9 @@ def test_flack_client_flow_over_http(server: str) -> None:
     assert status == 200
     bearer = {"Authorization": f"Bearer {body['token']}"}  # type: ignore[index]
 
-    status, _, message = call(f"{server}/api/messages", "POST", {"source": "*hi*"}, bearer)
+    status, headers, _ = call(f"{server}/api/messages", "POST", {"source": "*hi*"}, bearer)
+    assert status == 202
+    status, message = answer_of(headers["Location"], bearer)
     assert status == 201
     assert message["html"] == "<em>hi</em>"  # type: ignore[index]
 
@@ -60,3 +72,16 @@ def test_stats_count_the_servers_requests(server: str) -> None:
 
     assert status == 200
     assert body["requests_per_second"] >= 11 / 15  # type: ignore[index]
+
+
+def test_the_embedded_worker_pushes_to_the_servers_sockets(server: str) -> None:
+    """No Redis: the worker posts, and the web server's sockets hear of it."""
+    listener = PushRecorder(server, "websocket")
+    try:
+        marker = uuid.uuid4().hex
+
+        posted = post_as_new_user(server, marker)
+
+        assert [p["model"] for p in listener.wait_for(message_with_source(marker))] == [posted]
+    finally:
+        listener.close()

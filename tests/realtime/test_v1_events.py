@@ -13,6 +13,7 @@ from parley.extensions import db, socketio
 from parley.models.base import utcnow
 from parley.services import channels, messages, presence, tokens
 from tests.factories import bearer, make_message, make_private_channel, make_user
+from tests.jobs import answer, run_queued_jobs
 
 
 @pytest.fixture
@@ -43,7 +44,8 @@ def test_message_posted_through_rest_is_pushed_to_every_socket(
     for socket in sockets:
         socket.get_received()
 
-    posted = client.post("/api/v1/messages", json={"source": "*hi*"}, headers=headers).json
+    accepted = client.post("/api/v1/messages", json={"source": "*hi*"}, headers=headers)
+    posted = answer(client, accepted, headers).json
 
     for socket in sockets:
         received = pushes(socket, "Message")
@@ -67,6 +69,7 @@ def test_message_edit_is_pushed(client: FlaskClient, sockets: list[SocketIOTestC
     sockets[0].get_received()
 
     client.put(f"/api/messages/{message.id}", json={"source": "final"}, headers=bearer(author))
+    run_queued_jobs()
 
     assert [p["model"]["source"] for p in pushes(sockets[0], "Message")] == ["final"]
 

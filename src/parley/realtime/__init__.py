@@ -3,7 +3,12 @@
 import socketio as python_socketio
 from flask import Flask
 
+from parley import broker
+from parley.broker import FILESYSTEM_URL, is_embedded
 from parley.extensions import socketio
+from parley.realtime.embedded import embedded_manager
+
+IN_PROCESS = "memory://"
 
 
 def _async_mode() -> str:
@@ -38,11 +43,13 @@ def init_app(app: Flask) -> None:
 
 
 def _client_manager(app: Flask) -> python_socketio.Manager:
-    """Redis pub/sub across processes when REDIS_URL is set, else this process only."""
-    if app.config["REDIS_URL"]:
-        return python_socketio.RedisManager(
-            app.config["REDIS_URL"],
-            channel=app.config["SOCKETIO_CHANNEL"],
-            write_only=app.config["SOCKETIO_WRITE_ONLY"],
-        )
-    return python_socketio.Manager()
+    """How pushes reach every process's sockets: Redis pub/sub, the embedded
+    filesystem channel, or (memory://) this process only."""
+    url = app.config["SOCKETIO_MESSAGE_QUEUE"] or app.config["REDIS_URL"] or FILESYSTEM_URL
+    channel, write_only = app.config["SOCKETIO_CHANNEL"], app.config["SOCKETIO_WRITE_ONLY"]
+    if url == IN_PROCESS:
+        return python_socketio.Manager()
+    if is_embedded(url):
+        options = broker.transport_options(app, "socketio")
+        return embedded_manager(options, channel, write_only)
+    return python_socketio.RedisManager(url, channel=channel, write_only=write_only)

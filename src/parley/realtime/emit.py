@@ -60,13 +60,23 @@ def on_domain_event(event: events.DomainEvent) -> None:
             if user is not None:
                 emit_updated_model(user)
         case events.MessagePosted(message_id, channel_id) | events.MessageEdited(
-            message_id, channel_id
+            message_id, channel_id, _
         ):
             # v1 sockets live in Flack's single room: the default channel only.
             if channel_id == channels.default_channel_id():
                 message = db.session.get(Message, message_id)
                 if message is not None:
                     emit_updated_model(message)
+        case events.JobFinished(job_id, user_id):
+            _emit_to_user(user_id, "job_finished", {"id": job_id})
+
+
+def _emit_to_user(user_id: int, event: str, payload: dict[str, Any]) -> None:
+    """Push to every socket of one user (those that identified with a token)."""
+    try:
+        socketio.emit(event, payload, to=user_room(user_id), namespace=V1_NAMESPACE)
+    except Exception:
+        log.exception("push of %s to user %s failed", event, user_id)
 
 
 def subscribe() -> None:

@@ -8,6 +8,7 @@ from flask import has_request_context, request
 from marshmallow import EXCLUDE, fields, post_load, validate
 
 from parley.extensions import ma
+from parley.link_previews import flack_html
 from parley.models import Message, User
 from parley.models.message import MESSAGE_MAX_LENGTH
 from parley.models.user import NICKNAME_MAX_LENGTH
@@ -126,11 +127,15 @@ class MessageSchema(V1Schema):
 
     id = fields.Integer(dump_only=True)
     source = fields.String(required=True, validate=SOURCE_RULES)
-    html = fields.String(dump_only=True)
+    html = fields.Method("html_with_previews", dump_only=True)
     user_id = fields.Integer(dump_only=True)
     created_at = UnixTimestamp(dump_only=True)
     updated_at = UnixTimestamp(dump_only=True)
     links = fields.Method("message_links", data_key="_links", dump_only=True)
+
+    def html_with_previews(self, message: Message) -> str:
+        """The sanitized HTML, then Flack's blockquote for each link preview."""
+        return message.html + "".join(flack_html(p) for p in message.previews or ())
 
     def message_links(self, message: Message) -> dict[str, Any]:
         """Relative links to the message and its author."""

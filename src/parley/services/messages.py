@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -51,8 +52,29 @@ def edit_message(message: Message, editor: User, source: str) -> None:
         raise ForbiddenError("only the author can edit a message")
     message.source = source
     message.html = render_markdown(source)
+    message.previews = None  # made again for the new source's links
     db.session.commit()
     events.publish(events.MessageEdited(message.id, message.channel_id))
+
+
+def store_previews(message_id: int, source: str, previews: list[dict[str, Any]]) -> bool:
+    """Set the link previews made for `source`; False if the message has moved on.
+
+    Previews replace what was there, so storing the same ones twice stores them once.
+    An edit that changed the source since the previews were fetched wins.
+    """
+    stored = db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.source == source, Message.deleted_at.is_(None))
+        .values(previews=previews, updated_at=utcnow())
+        .returning(Message.channel_id)
+    ).scalar_one_or_none()
+    db.session.commit()
+    if stored is None:
+        return False
+    if previews:
+        events.publish(events.MessageEdited(message_id, stored, source_changed=False))
+    return True
 
 
 def get_message(channel: Channel, message_id: int) -> Message:

@@ -1,6 +1,8 @@
-"""API tokens: issue, authenticate, revoke."""
+"""API tokens: issue, authenticate, revoke, clean up."""
 
-from sqlalchemy import select, update
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
 
 from parley.extensions import db
 from parley.models import Token, TokenKind, User
@@ -58,3 +60,15 @@ def revoke_all(user: User) -> None:
         .where(Token.user_id == user.id, Token.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+def delete_dead_before(moment: datetime) -> int:
+    """Delete tokens revoked or expired before `moment`; return how many.
+
+    Dead tokens are kept until then, so a replayed one is recognised as revoked.
+    """
+    deleted = db.session.execute(
+        delete(Token).where(or_(Token.revoked_at < moment, Token.expires_at < moment))
+    )
+    db.session.commit()
+    return int(deleted.rowcount)  # type: ignore[attr-defined]

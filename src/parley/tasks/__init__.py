@@ -10,6 +10,9 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
+from parley import broker, events
+from parley.broker import FILESYSTEM_URL, is_embedded
+
 
 def init_app(app: Flask) -> Celery:
     """Create the Celery app for this Flask app, with the periodic jobs on beat."""
@@ -19,11 +22,23 @@ def init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    broker = app.config["CELERY_BROKER_URL"] or app.config["REDIS_URL"] or None
+    broker_url = app.config["CELERY_BROKER_URL"] or app.config["REDIS_URL"] or FILESYSTEM_URL
+    visibility = app.config["CELERY_VISIBILITY_TIMEOUT"]
+    transport_options: dict[str, Any] = {
+        # Redis redelivers a task whose worker died unacknowledged after this long,
+        # looking for such tasks every tenth of it (at most every 10 s).
+        "visibility_timeout": visibility,
+        "unacked_restore_interval": max(1, min(10, visibility // 10)),
+        "unacked_restore_throttle": 1,
+    }
+    if is_embedded(broker_url):
+        transport_options = broker.transport_options(app, "celery")
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
-        broker_url=broker,
-        result_backend=broker,
+        broker_url=broker_url,
+        broker_transport_options=transport_options,
+        task_default_queue=app.config["CELERY_QUEUE"],
+        # Answers live in the jobs table, not in a result backend.
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
@@ -31,16 +46,35 @@ def init_app(app: Flask) -> Celery:
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
-        imports=["parley.tasks.presence"],
-        beat_schedule={
-            "sweep-presence": {
-                "task": "parley.tasks.presence.sweep_presence",
-                "schedule": float(app.config["PRESENCE_SWEEP_INTERVAL"]),
-                # A sweep that waited longer than an interval is superseded by the next.
-                "options": {"expires": float(app.config["PRESENCE_SWEEP_INTERVAL"])},
-            }
-        },
+        imports=[
+            "parley.tasks.presence",
+            "parley.tasks.jobs",
+            "parley.tasks.tokens",
+            "parley.tasks.previews",
+        ],
+        beat_schedule=_beat_schedule(app),
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    from parley.tasks.previews import queue_previews
+
+    events.domain_event.connect(queue_previews)
     return celery
+
+
+def _beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
+    """The periodic jobs. Each expires after its interval: a late run is superseded."""
+    every = {
+        "parley.tasks.presence.sweep_presence": app.config["PRESENCE_SWEEP_INTERVAL"],
+        "parley.tasks.jobs.requeue_stalled_jobs": app.config["CLEANUP_INTERVAL"],
+        "parley.tasks.jobs.delete_old_jobs": app.config["CLEANUP_INTERVAL"],
+        "parley.tasks.tokens.delete_dead_tokens": app.config["CLEANUP_INTERVAL"],
+    }
+    return {
+        task.rsplit(".", 1)[1]: {
+            "task": task,
+            "schedule": float(seconds),
+            "options": {"expires": float(seconds)},
+        }
+        for task, seconds in every.items()
+    }

@@ -6,24 +6,32 @@ from typing import Any
 from apifairy import arguments, authenticate, other_responses, response
 from flask import Blueprint, current_app, url_for
 
+from parley.api.async_request import async_request, operation_key
 from parley.api.auth import current_user, token_auth, token_optional_auth
 from parley.api.decorators import json_body
 from parley.models.base import utcnow
+from parley.schemas.jobs import JobSchema
 from parley.schemas.v1 import EmptySchema, MessageSchema, MessagesQuerySchema, MessagesSchema
 from parley.services import channels, messages
 
 bp = Blueprint("messages", __name__)
 message_schema = MessageSchema()
+# Writes are asynchronous, as in Flack: 202, then poll Flack's status URL.
+V1_STATUS_ENDPOINT = "jobs.v1_status"
+QUEUED = "Queued: poll `Location` for the answer."
 
 
 @bp.post("/messages")
 @authenticate(token_auth)
 @json_body(message_schema)
-@response(message_schema, 201)
-@other_responses({400: "Missing or invalid source."})
+@async_request(V1_STATUS_ENDPOINT)
+@response(message_schema, 201, description="The answer at `Location` once the job ran.")
+@other_responses({202: (JobSchema, QUEUED), 400: "Missing or invalid source."})
 def new_message(data: dict[str, str]) -> object:
-    """Post a message (Markdown) in the room."""
-    message = messages.post_message(current_user(), channels.default_channel(), data["source"])
+    """Post a message (Markdown) in the room, asynchronously as Flack did."""
+    message = messages.post_message(
+        current_user(), channels.default_channel(), data["source"], client_msg_id=operation_key()
+    )
     return message, {"Location": url_for(".get_message", message_id=message.id, _external=True)}
 
 
@@ -50,10 +58,11 @@ def get_message(message_id: int) -> object:
 @bp.put("/messages/<id:message_id>")
 @authenticate(token_auth)
 @json_body(message_schema)
-@response(EmptySchema(), 204, description="Updated.")
-@other_responses({403: "Not your message.", 404: "No such message."})
+@async_request(V1_STATUS_ENDPOINT)
+@response(EmptySchema(), 204, description="Updated: the answer at `Location` once the job ran.")
+@other_responses({202: (JobSchema, QUEUED), 403: "Not your message.", 404: "No such message."})
 def edit_message(data: dict[str, str], message_id: int) -> object:
-    """Change the source of one of your messages."""
+    """Change the source of one of your messages, asynchronously as Flack did."""
     message = messages.get_message(channels.default_channel(), message_id)
     messages.edit_message(message, current_user(), data["source"])
     return {}

@@ -1,0 +1,99 @@
+"""Jobs: asynchronous requests, from the 202 to the stored answer."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from parley import events
+from parley.extensions import db
+from parley.models import Job, JobStatus, User
+from parley.models.base import utcnow
+from parley.services.errors import ConflictError, NotFoundError
+
+
+def start_job(
+    user: User, request: dict[str, Any], idempotency_key: str | None = None
+) -> tuple[Job, bool]:
+    """Record a queued job (and True); a key this user already used returns that job.
+
+    The same key with a different request is a ConflictError: replaying another
+    request's answer would be wrong.
+    """
+    if idempotency_key is not None:
+        existing = _find_by_key(user, idempotency_key)
+        if existing is not None:
+            return _same_request(existing, request), False
+    job = Job(user_id=user.id, idempotency_key=idempotency_key, request=request)
+    db.session.add(job)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the unique index.
+        db.session.rollback()
+        existing = _find_by_key(user, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _same_request(existing, request), False
+    return job, True
+
+
+def job_of(user: User, job_id: str) -> Job:
+    """The user's own job; anyone else's is as unknown as a job that never was."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.user_id != user.id:
+        raise NotFoundError(f"job {job_id} not found")
+    return job
+
+
+def claim(job_id: str) -> Job | None:
+    """Mark a job running for one more attempt; None if it is unknown or already done."""
+    claimed = db.session.scalar(
+        update(Job)
+        .where(Job.id == job_id, Job.status != JobStatus.DONE)
+        .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, updated_at=utcnow())
+        .returning(Job)
+    )
+    db.session.commit()
+    return claimed
+
+
+def finish(job: Job, response: dict[str, Any]) -> None:
+    """Store the operation's answer; the job is done, and its owner is told."""
+    job.response = response
+    job.status = JobStatus.DONE
+    job.finished_at = utcnow()
+    db.session.commit()
+    events.publish(events.JobFinished(job.id, job.user_id))
+
+
+def stalled(older_than: datetime) -> Sequence[str]:
+    """Ids of unfinished jobs untouched since `older_than`: their task may be lost."""
+    return db.session.scalars(
+        select(Job.id).where(Job.status != JobStatus.DONE, Job.updated_at < older_than)
+    ).all()
+
+
+def touch(job_ids: Sequence[str]) -> None:
+    """Note that these jobs were queued again, so one sweep does not requeue them twice."""
+    db.session.execute(update(Job).where(Job.id.in_(job_ids)).values(updated_at=utcnow()))
+    db.session.commit()
+
+
+def delete_finished_before(moment: datetime) -> int:
+    """Forget the answers of jobs finished before `moment`; return how many."""
+    deleted = db.session.execute(delete(Job).where(Job.finished_at < moment))
+    db.session.commit()
+    return int(deleted.rowcount)  # type: ignore[attr-defined]
+
+
+def _find_by_key(user: User, key: str) -> Job | None:
+    return db.session.scalar(select(Job).where(Job.user_id == user.id, Job.idempotency_key == key))
+
+
+def _same_request(job: Job, request: dict[str, Any]) -> Job:
+    if job.request != request:
+        raise ConflictError("Idempotency-Key", "was already used for a different request")
+    return job

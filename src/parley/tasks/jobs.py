@@ -1,0 +1,47 @@
+"""Asynchronous requests run here, and beat keeps the jobs table tidy."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from flask import current_app
+
+from parley.api import async_request
+from parley.models.base import utcnow
+from parley.services import jobs
+
+
+@shared_task(
+    autoretry_for=async_request.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def run_job(job_id: str) -> None:
+    """Run one job's operation and store its answer; a job already done is left alone."""
+    job = jobs.claim(job_id)
+    if job is None:
+        return
+    if job.attempts > current_app.config["JOB_MAX_ATTEMPTS"]:
+        jobs.finish(job, async_request.failure_answer(job.attempts - 1))
+        return
+    jobs.finish(job, async_request.execute(job))
+
+
+@shared_task
+def requeue_stalled_jobs() -> int:
+    """Queue again the jobs untouched for JOB_STALL_SECONDS: their task was lost
+    (a broker without redelivery, a worker killed). Running a job twice is safe."""
+    quiet_since = utcnow() - timedelta(seconds=current_app.config["JOB_STALL_SECONDS"])
+    stalled = jobs.stalled(quiet_since)
+    if stalled:
+        jobs.touch(stalled)
+        for job_id in stalled:
+            async_request.enqueue(job_id)
+    return len(stalled)
+
+
+@shared_task
+def delete_old_jobs() -> int:
+    """Forget jobs finished more than JOB_RETENTION_SECONDS ago (their answers expire)."""
+    retention = timedelta(seconds=current_app.config["JOB_RETENTION_SECONDS"])
+    return jobs.delete_finished_before(utcnow() - retention)

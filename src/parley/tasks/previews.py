@@ -1,0 +1,60 @@
+"""Link previews, made by the worker after a message with links is posted or edited."""
+
+import ipaddress
+import logging
+
+from celery import shared_task
+from flask import current_app
+
+from parley import events
+from parley.extensions import db
+from parley.link_previews import Preview, extract_preview, links_to_preview
+from parley.models import Message
+from parley.safe_fetch import FetchFailedError, FetchRefusedError, Limits, fetch_html
+from parley.services import messages
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def preview_links(message_id: int) -> int:
+    """Fetch each link of the message and store what the pages say; return how many.
+
+    Idempotent: previews already made for this source are left alone, and storing
+    replaces, so a task run twice (its worker died) stores them once.
+    """
+    message = db.session.get(Message, message_id)
+    if message is None or message.deleted_at is not None or message.previews is not None:
+        return 0
+    source = message.source
+    db.session.commit()  # no transaction stays open during the fetches
+    previews = [p.to_json() for p in filter(None, map(preview_of, links_to_preview(source)))]
+    messages.store_previews(message_id, source, previews)
+    return len(previews)
+
+
+def preview_of(url: str) -> Preview | None:
+    """One link's preview, or None if it cannot or may not be fetched."""
+    allowed = [ipaddress.ip_network(n) for n in current_app.config["LINK_PREVIEW_ALLOWED_NETWORKS"]]
+    try:
+        page = fetch_html(url, Limits(), allowed)
+    except FetchRefusedError as error:
+        log.warning("link preview refused: %s", error)
+        return None
+    except FetchFailedError as error:
+        log.info("link preview failed: %s", error)
+        return None
+    return extract_preview(url, page.html)
+
+
+def queue_previews(event: events.DomainEvent) -> None:
+    """Queue a preview task for a new or re-written message that has links."""
+    match event:
+        case events.MessagePosted(message_id) | events.MessageEdited(message_id, _, True):
+            message = db.session.get(Message, message_id)
+            if message is None or not links_to_preview(message.source):
+                return
+            try:
+                preview_links.delay(message_id)
+            except Exception:  # the message is committed; a missing preview is no failure
+                log.exception("could not queue previews of message %s", message_id)

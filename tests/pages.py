@@ -1,0 +1,78 @@
+"""Web pages served by a test on loopback, counting every connection made to them."""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+Route = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class PageServer:
+    """Where the pages are, what they answer, and how many connections arrived."""
+
+    host: str
+    port: int
+    routes: dict[str, Route] = field(default_factory=dict)
+    connections: int = 0
+    delay: float = 0.0  # seconds before each answer: a slow site
+
+    def url(self, path: str = "/") -> str:
+        """The URL of one of the pages."""
+        return f"http://{self.host}:{self.port}{path}"
+
+
+def html_page(title: str = "", description: str = "", og: dict[str, str] | None = None) -> Route:
+    """A 200 text/html page with a <title>, a meta description and OpenGraph tags."""
+    metas = "".join(
+        f'<meta property="og:{k}" content="{escape(v)}">' for k, v in (og or {}).items()
+    )
+    if description:
+        metas += f'<meta name="description" content="{escape(description)}">'
+    body = f"<html><head><title>{escape(title)}</title>{metas}</head><body>hi</body></html>"
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, body.encode()
+
+
+@contextmanager
+def serving(
+    host: str = "127.0.0.1", routes: dict[str, Route] | None = None
+) -> Iterator[PageServer]:
+    """An HTTP server on host (any port) answering the routes; 404 elsewhere."""
+    server_state = PageServer(host, 0, dict(routes or {}))
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if server_state.delay:
+                stop.wait(server_state.delay)
+            status, headers, body = server_state.routes.get(self.path, (404, {}, b"no"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            """Quiet."""
+
+    class CountingServer(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def verify_request(self, request: object, client_address: object) -> bool:
+            server_state.connections += 1
+            return True
+
+    httpd = CountingServer((host, 0), Handler)
+    server_state.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server_state
+    finally:
+        stop.set()
+        httpd.shutdown()
+        httpd.server_close()
