@@ -217,6 +217,7 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         # Make them all now and let those pushes finish, outside the measured phases.
         poster, *posters = [Poster(server, cluster.plan.balancer) for _ in range(1 + POSTERS)]
         # Each socket receives in order: once message 0 is everywhere, those pushes are done.
+        poster.connection.close()  # signing the others up may outlast HAProxy's idle timeout
         poster.post(0)
         wait_for_receipts(generator, range(1), connected)
 
