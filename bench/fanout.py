@@ -296,6 +296,7 @@ def topology(server: str, instances: int, run_dir: Path) -> Iterator[RunningClus
     )
     env = {
         "SOCKETIO_CHANNEL": f"parley-bench-{uuid.uuid4().hex}",
+        "CELERY_QUEUE": f"parley-bench-{uuid.uuid4().hex}",
         "PARLEY_WORKER_CONNECTIONS": "12000",
         "PARLEY_ACCESS_LOG": "",
     }
@@ -310,7 +311,8 @@ def topology(server: str, instances: int, run_dir: Path) -> Iterator[RunningClus
             str(ROOT / "bench"),
             "bare_server:app",
         ]
-    with start_cluster(plan, env=env, command=command, cwd=ROOT) as cluster:
+    # v1 posts are asynchronous: Parley's message path includes the Celery worker.
+    with start_cluster(plan, env=env, command=command, cwd=ROOT, jobs=server == "parley") as cluster:
         yield cluster
 
 
