@@ -65,6 +65,25 @@ def server_env(**settings: str) -> dict[str, str]:
     return {**env, **FAST_HASHING, **settings}
 
 
+def shared_env(database: str, **settings: str) -> dict[str, str]:
+    """The migrated environment of processes sharing a fresh PostgreSQL database and Redis,
+    on a channel, queue and key prefix of their own."""
+    from tests.conftest import REDIS_URL, recreate_postgres_database
+
+    run = uuid.uuid4().hex
+    env = server_env(
+        DATABASE_URL=recreate_postgres_database(database).replace("+psycopg", ""),
+        REDIS_URL=REDIS_URL,
+        SOCKETIO_CHANNEL=f"parley-test-{run}",
+        REDIS_KEY_PREFIX=f"parley-test-{run}:",
+        CELERY_QUEUE=f"parley-test-{run}",
+        SECRET_KEY=run,
+        **settings,
+    )
+    migrate(env)
+    return env
+
+
 @contextmanager
 def parley_server(env: dict[str, str], port: int | None = None) -> Iterator[str]:
     """A gunicorn instance serving Parley on loopback; yields its base URL."""

@@ -36,6 +36,7 @@ def topology(tmp_path: Path, jobs: bool) -> Iterator[RunningCluster]:
     env = {
         **FAST_HASHING,
         "SOCKETIO_CHANNEL": f"parley-test-{uuid.uuid4().hex}",
+        "CELERY_QUEUE": f"parley-test-{uuid.uuid4().hex}",
         "PRESENCE_SWEEP_INTERVAL": "1",
     }
     with start_cluster(plan, env=env, cwd=ROOT, jobs=jobs) as running:

@@ -63,6 +63,7 @@ def multi_host(hosts: list[Host], tmp_path_factory: pytest.TempPathFactory) -> I
                 "DATABASE_URL": database.replace("127.0.0.1:5432", postgres),
                 "REDIS_URL": f"redis://{redis}/15",
                 "SOCKETIO_CHANNEL": f"parley-test-{run}",
+                "CELERY_QUEUE": f"parley-test-{run}",
                 "REDIS_KEY_PREFIX": f"parley-test-{run}:",
                 "SECRET_KEY": run,  # hosts share configuration, not an instance folder
                 "PARLEY_BIND": f"{host.address}:{PORT}",

@@ -15,14 +15,12 @@ from typing import Any
 import pytest
 import websocket
 
-from tests.conftest import REDIS_URL, recreate_postgres_database
 from tests.servers import (
     answer_of,
     call,
     celery_worker,
-    migrate,
     parley_server,
-    server_env,
+    shared_env,
     sign_up_with_token,
 )
 from tests.sockets import PushRecorder
@@ -31,16 +29,7 @@ from tests.sockets import PushRecorder
 @pytest.fixture(scope="module")
 def instances() -> Iterator[list[str]]:
     """Two instances on their own ports, one database, one Redis channel."""
-    database = recreate_postgres_database("parley_test_instances")
-    run = uuid.uuid4().hex
-    env = server_env(
-        DATABASE_URL=database.replace("+psycopg", ""),
-        REDIS_URL=REDIS_URL,
-        SOCKETIO_CHANNEL=f"parley-test-{run}",
-        REDIS_KEY_PREFIX=f"parley-test-{run}:",
-        SECRET_KEY=run,
-    )
-    migrate(env)
+    env = shared_env("parley_test_instances")
     with ExitStack() as stack:
         stack.enter_context(celery_worker(env))
         yield [stack.enter_context(parley_server(env)) for _ in range(2)]

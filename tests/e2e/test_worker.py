@@ -11,15 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import REDIS_URL, recreate_postgres_database
 from tests.pages import PageServer, html_page, serving
 from tests.servers import (
     answer_of,
     call,
     celery_worker,
-    migrate,
     parley_server,
-    server_env,
+    shared_env,
     sign_up_with_token,
     wait_until,
 )
@@ -30,21 +28,12 @@ PAGE_HOST = "127.0.0.2"  # the one loopback address the allow-list opens
 
 @pytest.fixture(scope="module")
 def env() -> dict[str, str]:
-    database = recreate_postgres_database("parley_test_worker")
-    run = uuid.uuid4().hex
-    settings = server_env(
-        DATABASE_URL=database.replace("+psycopg", ""),
-        REDIS_URL=REDIS_URL,
-        SOCKETIO_CHANNEL=f"parley-test-{run}",
-        REDIS_KEY_PREFIX=f"parley-test-{run}:",
-        CELERY_QUEUE=f"parley-test-{run}",
-        SECRET_KEY=run,
+    return shared_env(
+        "parley_test_worker",
         LINK_PREVIEW_ALLOWED_NETWORKS=f"{PAGE_HOST}/32",
         # A task whose worker was killed is delivered again after 2 s, not 10 minutes.
         CELERY_VISIBILITY_TIMEOUT="2",
     )
-    migrate(settings)
-    return settings
 
 
 @pytest.fixture(scope="module")
