@@ -80,7 +80,7 @@ def cluster_command(
     click.echo(f"Parley cluster: {plan.balancer_url}  (load balancer, HAProxy)")
     for instance in plan.instances:
         click.echo(f"  {instance.name}: http://{instance.address}")
-    click.echo("  Celery: one worker and beat (presence sweep), broker on Redis")
+    click.echo("  Celery: one worker (jobs, link previews) and beat, broker on Redis")
     click.echo(f"  PostgreSQL: {database_url}\n  Redis: {redis_url}\n  Ctrl-C stops everything.")
     manager.loop()
     sys.exit(manager.returncode)
