@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from werkzeug.datastructures import Headers
+
 from parley.cluster import wait_until_serving, worker_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,8 +36,9 @@ def free_port() -> int:
 
 def call(
     url: str, method: str = "GET", body: object = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], object]:
-    """One HTTP request: status, headers and decoded JSON body (None when empty)."""
+) -> tuple[int, Headers, object]:
+    """One HTTP request: status, headers (any case: HAProxy lower-cases them) and decoded
+    JSON body (None when empty)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     if data is not None:
@@ -43,9 +46,13 @@ def call(
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             raw = response.read()
-            status, response_headers = response.status, dict(response.headers)
+            status, response_headers = response.status, Headers(list(response.headers.items()))
     except urllib.error.HTTPError as error:
-        raw, status, response_headers = error.read(), error.code, dict(error.headers)
+        raw, status, response_headers = (
+            error.read(),
+            error.code,
+            Headers(list(error.headers.items())),
+        )
     if not raw:
         return status, response_headers, None
     try:
