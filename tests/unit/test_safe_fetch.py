@@ -4,10 +4,13 @@ A loopback canary server counts connections: every refused form must reach it ze
 """
 
 import ipaddress
+import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from parley import safe_fetch
 from parley.link_previews import extract_preview, flack_html, links_to_preview
 from parley.safe_fetch import (
     FetchFailedError,
@@ -168,3 +171,27 @@ def test_links_to_preview_are_distinct_and_bounded() -> None:
     source = "a http://a.example/ b http://a.example/ c http://b.example d http://c.example e http://d.example"
 
     assert links_to_preview(source) == ["http://a.example/", "http://b.example", "http://c.example"]
+
+
+def test_the_checked_address_is_the_one_connected_to(
+    canary: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: a second lookup would answer the canary's address; there is none."""
+    answers = iter(["127.0.0.2", "127.0.0.1", "127.0.0.1"])
+    lookups: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding_resolver(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        if host != "rebind.example":  # an address literal: no DNS involved
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        lookups.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    with serving("127.0.0.2", {"/": html_page("Public")}) as page:
+        monkeypatch.setattr(safe_fetch.socket, "getaddrinfo", rebinding_resolver)
+        fetched = fetch_html(f"http://rebind.example:{page.port}/", Limits(), LOOPBACK_ALLOWED)
+
+    assert "<title>Public</title>" in fetched.html
+    assert lookups == ["rebind.example"]
+    assert page.connections == 1
+    assert canary.connections == 0

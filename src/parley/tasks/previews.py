@@ -7,6 +7,7 @@ from celery import shared_task
 from flask import current_app
 
 from parley import events
+from parley.api.async_request import TRANSIENT_ERRORS
 from parley.extensions import db
 from parley.link_previews import Preview, extract_preview, links_to_preview
 from parley.models import Message
@@ -16,7 +17,7 @@ from parley.services import messages
 log = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
 def preview_links(message_id: int) -> int:
     """Fetch each link of the message and store what the pages say; return how many.
 
