@@ -34,6 +34,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import socketio
+
 from parley.cluster import (
     ClusterPlan,
     Instance,
@@ -55,6 +57,12 @@ BURST_DELIVERIES = 200_000  # per burst; the message count follows from the clie
 # Each waits for its answer before posting again, so too few leave the servers idle
 # between posts: with 8, Parley's workers idled a third of the time.
 POSTERS = 64
+POST_VIA = "socket"  # how Parley's posters post: "socket" or "rest" (--post-via)
+POSTING_SOCKETS = 2  # Socket.IO connections the posters share, spread by HAProxy
+POSTING = {
+    "socket": "over Socket.IO (`post_message`, acknowledged after the commit and publish)",
+    "rest": "through REST (`POST /api/messages`: 202, then a job run by the Celery worker)",
+}
 HOLD_CLIENTS, HOLD_SECONDS = 10_000, 30
 DELIVERY_TIMEOUT = 120  # seconds to wait for the last receipt of a phase
 
@@ -119,16 +127,28 @@ class Generator:
 
 
 class Poster:
-    """Posts `bench <seq>` messages through the balancer over one keep-alive connection."""
+    """Posts `bench <seq>` messages through the balancer.
 
-    def __init__(self, server: str, balancer: str) -> None:
+    The bare server gets `POST /broadcast` on one keep-alive connection. Parley gets what
+    Flack's own client sends: `post_message` on a Socket.IO connection, answered by its ack
+    once the message is committed and published (POST_VIA = "socket"); or v1's REST
+    `POST /api/messages`, asynchronous since the job-queue issue (POST_VIA = "rest").
+    """
+
+    def __init__(self, server: str, balancer: str, socket: socketio.Client | None = None) -> None:
         host, port = balancer.split(":")
         self.connection = http.client.HTTPConnection(host, int(port), timeout=30)
         self.server = server
         self.retries = 0
         self.headers = {"Content-Type": "application/json"}
+        self.socket = socket
         if server == "parley":
-            self.headers["Authorization"] = f"Bearer {self._token()}"
+            self.token = self._token()
+            self.headers["Authorization"] = f"Bearer {self.token}"
+
+    def close(self) -> None:
+        """Hang up."""
+        self.connection.close()
 
     def _request(self, method: str, path: str, body: object, headers: dict[str, str]) -> Any:
         try:
@@ -161,7 +181,11 @@ class Poster:
         """Post message `seq`; return when it was sent (ms since the epoch)."""
         sent = time.time() * 1000
         source = f"bench {seq}"
-        if self.server == "parley":
+        if self.socket is not None:
+            ack = self.socket.call("post_message", ({"source": source}, self.token), timeout=60)
+            if not isinstance(ack, dict) or "id" not in ack:
+                raise RuntimeError(f"post_message: {ack!r}")
+        elif self.server == "parley":
             # A retried post (see _request) finds its job instead of posting twice.
             key = {"Idempotency-Key": f"bench-{seq}-{uuid.uuid4().hex}"}
             self._request("POST", "/api/messages", {"source": source}, {**self.headers, **key})
@@ -177,6 +201,17 @@ class Poster:
             }
             self._request("POST", "/broadcast", {"class": "Message", "model": model}, self.headers)
         return sent
+
+
+def posting_socket(url: str) -> socketio.Client:
+    """A Socket.IO connection that posters share (each posts as its own user).
+
+    Few of them: every socket also receives every message, and decoding that in this
+    process would take CPU from the servers on the same cores.
+    """
+    client = socketio.Client()
+    client.connect(url, transports=["websocket"])
+    return client
 
 
 def post_share(poster: Poster, seqs: range) -> bool:
@@ -217,6 +252,8 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
     """Connect, then a paced and a burst phase; see the module docstring."""
     baseline = workers_rss_kib(cluster)
     generator = Generator([cluster.plan.balancer_url], clients, max_seconds=600)
+    everyone: list[Poster] = []
+    sockets: list[socketio.Client] = []
     try:
         connected, errors = generator.ready["connected"], generator.ready["errors"]
         say(
@@ -227,7 +264,13 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         per_socket = (workers_rss_kib(cluster) - baseline) / max(connected, 1)
         # Every poster signs up and comes online: Parley pushes both to every socket.
         # Make them all now and let those pushes finish, outside the measured phases.
-        poster, *posters = [Poster(server, cluster.plan.balancer) for _ in range(1 + POSTERS)]
+        if server == "parley" and POST_VIA == "socket":
+            sockets += [posting_socket(cluster.plan.balancer_url) for _ in range(POSTING_SOCKETS)]
+        everyone += [
+            Poster(server, cluster.plan.balancer, sockets[n % len(sockets)] if sockets else None)
+            for n in range(1 + POSTERS)
+        ]
+        poster, *posters = everyone
         # Each socket receives in order: once message 0 is everywhere, those pushes are done.
         poster.connection.close()  # signing the others up may outlast HAProxy's idle timeout
         poster.post(0)
@@ -271,6 +314,10 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         )
     finally:
         generator.close()
+        for each in everyone:
+            each.close()
+        for socket in sockets:
+            socket.disconnect()
 
 
 def hold(cluster: RunningCluster) -> dict[str, Any]:
@@ -455,6 +502,7 @@ def write_report(
         f"# Fan-out benchmark\n\nCommand: `{command}` ({runs} run(s) per scenario, medians; "
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n\n"
         f"Paced: {PACED_MESSAGES} messages, one every max(0.25 s, 0.25 s per 1,000 clients). "
+        f"Parley is posted to {POSTING[POST_VIA]}. "
         f"Burst: {POSTERS} concurrent posters, back to back, "
         f"~{BURST_DELIVERIES:,} deliveries. Clients: node socket.io-client over WebSocket through "
         f"HAProxy; the load generator runs on the same 2 cores.\n\n"
@@ -474,8 +522,12 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (medians)")
     parser.add_argument("--quick", action="store_true", help="small numbers, to try the bench")
+    parser.add_argument(
+        "--post-via", choices=["socket", "rest"], default="socket", help="how Parley is posted to"
+    )
     options = parser.parse_args()
-    global HOLD_CLIENTS, HOLD_SECONDS, BURST_DELIVERIES
+    global HOLD_CLIENTS, HOLD_SECONDS, BURST_DELIVERIES, POST_VIA
+    POST_VIA = options.post_via
     scenarios = QUICK if options.quick else SCENARIOS
     if options.quick:
         HOLD_CLIENTS, HOLD_SECONDS, BURST_DELIVERIES = 1000, 5, 10_000
@@ -497,7 +549,15 @@ def main() -> None:
     with topology("parley", 2, run_dir) as cluster:
         held = hold(cluster)
     say(f"  {held}")
-    command = "make bench" + (" ARGS=--quick" if options.quick else "")
+    arguments = " ".join(
+        a
+        for a in (
+            "--quick" if options.quick else "",
+            "--post-via rest" if POST_VIA == "rest" else "",
+        )
+        if a
+    )
+    command = "make bench" + (f" ARGS='{arguments}'" if arguments else "")
     report = write_report(results, held, options.runs, command)
     say(f"report: {report}")
     print(report.read_text())
