@@ -359,6 +359,9 @@ def topology(server: str, instances: int, run_dir: Path) -> Iterator[RunningClus
         "CELERY_QUEUE": f"parley-bench-{uuid.uuid4().hex}",
         "PARLEY_WORKER_CONNECTIONS": "12000",
         "PARLEY_ACCESS_LOG": "",
+        # No presence churn mid-measurement: the idle posters would all go offline within a
+        # run and push 64 User events to every socket (what beat's sweep is for, not this).
+        "PRESENCE_TIMEOUT": "3600",
     }
     command = None
     if server == "bare":
