@@ -24,8 +24,9 @@ class EmbeddedManager(socketio.KombuManager):  # type: ignore[misc]
         """Empty the web process's queue, then start listening (unless write-only)."""
         if not self.write_only:
             with self._connection() as connection:
-                self._queue()(connection.default_channel).declare()
-                self._queue()(connection.default_channel).purge()
+                queue = self._queue()(connection.default_channel)
+                queue.declare()
+                queue.purge()
         super().initialize()
 
 

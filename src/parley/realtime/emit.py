@@ -46,10 +46,15 @@ def updated_model_payload(model: User | Message) -> dict[str, Any]:
 
 def emit_updated_model(model: User | Message) -> None:
     """Push a changed user or message to every v1 socket, in every process."""
+    _push("updated_model", updated_model_payload(model))
+
+
+def _push(event: str, payload: dict[str, Any], to: str | None = None) -> None:
+    """Emit on the v1 namespace (to one room, or to all); log a failure, never raise."""
     try:
-        socketio.emit("updated_model", updated_model_payload(model), namespace=V1_NAMESPACE)
+        socketio.emit(event, payload, to=to, namespace=V1_NAMESPACE)
     except Exception:
-        log.exception("push of %r failed", model)
+        log.exception("push of %s to %s failed", event, to or "everyone")
 
 
 def on_domain_event(event: events.DomainEvent) -> None:
@@ -68,15 +73,8 @@ def on_domain_event(event: events.DomainEvent) -> None:
                 if message is not None:
                     emit_updated_model(message)
         case events.JobFinished(job_id, user_id):
-            _emit_to_user(user_id, "job_finished", {"id": job_id})
-
-
-def _emit_to_user(user_id: int, event: str, payload: dict[str, Any]) -> None:
-    """Push to every socket of one user (those that identified with a token)."""
-    try:
-        socketio.emit(event, payload, to=user_room(user_id), namespace=V1_NAMESPACE)
-    except Exception:
-        log.exception("push of %s to user %s failed", event, user_id)
+            # Only the owner's sockets (those that identified with a token).
+            _push("job_finished", {"id": job_id}, to=user_room(user_id))
 
 
 def subscribe() -> None:

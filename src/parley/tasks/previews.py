@@ -11,7 +11,7 @@ from parley.api.async_request import TRANSIENT_ERRORS
 from parley.extensions import db
 from parley.link_previews import Preview, extract_preview, links_to_preview
 from parley.models import Message
-from parley.safe_fetch import FetchFailedError, FetchRefusedError, Limits, fetch_html
+from parley.safe_fetch import FetchFailedError, FetchRefusedError, Limits, Network, fetch_html
 from parley.services import messages
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,15 @@ def preview_links(message_id: int) -> int:
         return 0
     source = message.source
     db.session.commit()  # no transaction stays open during the fetches
-    previews = [p.to_json() for p in filter(None, map(preview_of, links_to_preview(source)))]
+    allowed = [ipaddress.ip_network(n) for n in current_app.config["LINK_PREVIEW_ALLOWED_NETWORKS"]]
+    found = (preview_of(url, allowed) for url in links_to_preview(source))
+    previews = [preview.to_json() for preview in found if preview is not None]
     messages.store_previews(message_id, source, previews)
     return len(previews)
 
 
-def preview_of(url: str) -> Preview | None:
+def preview_of(url: str, allowed: list[Network]) -> Preview | None:
     """One link's preview, or None if it cannot or may not be fetched."""
-    allowed = [ipaddress.ip_network(n) for n in current_app.config["LINK_PREVIEW_ALLOWED_NETWORKS"]]
     try:
         page = fetch_html(url, Limits(), allowed)
     except FetchRefusedError as error:
@@ -53,7 +54,9 @@ def queue_previews(event: events.DomainEvent) -> None:
     match event:
         case events.MessagePosted(message_id) | events.MessageEdited(message_id, _, True):
             message = db.session.get(Message, message_id)
-            if message is None or not links_to_preview(message.source):
+            # The rendered HTML already says whether there is a link: no second parse of
+            # the Markdown on every post.
+            if message is None or 'href="http' not in message.html.lower():
                 return
             try:
                 preview_links.delay(message_id)
