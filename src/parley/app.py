@@ -70,9 +70,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_url_converters(app: Flask) -> None:
     """URL converters must exist before the routes that use them."""
-    from parley.api.converters import IdConverter
+    from parley.api.converters import IdConverter, JobIdConverter
 
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["job_id"] = JobIdConverter
 
 
 def register_blueprints(app: Flask) -> None:

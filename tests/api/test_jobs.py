@@ -219,3 +219,12 @@ def test_edit_through_a_job_keeps_v1_statuses(client: FlaskClient) -> None:
     accepted = client.put(f"/api/messages/{message.id}", json={"source": "x"}, headers=headers)
 
     assert answer(client, accepted, headers).status_code == 204
+
+
+@pytest.mark.parametrize("job_id", ["nope", "%00", "x" * 1000, "A" * 32, "💥"])
+def test_malformed_job_id_is_a_404_naming_it(client: FlaskClient, job_id: str) -> None:
+    for path in (f"/tasks/status/{job_id}", f"/api/v2/jobs/{job_id}"):
+        response = client.get(path, headers=bearer(make_user()))
+
+        assert response.status_code == 404
+        assert "32 hexadecimal characters" in response.json["errors"]["id"][0]

@@ -5,14 +5,16 @@ from typing import Any
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
+from parley.models.job import JOB_ID_LENGTH
+
 MAX_ID = 2**31 - 1  # the largest key an INTEGER column holds on every supported database
 
 
 class InvalidIdError(NotFound):
     """A path segment where an id belongs is not one; the body says why."""
 
-    def __init__(self, value: str) -> None:
-        self.reason = f"Must be an integer from 1 to {MAX_ID}, not {value!r}."
+    def __init__(self, value: str, rule: str = f"an integer from 1 to {MAX_ID}") -> None:
+        self.reason = f"Must be {rule}, not {value!r}."
         super().__init__(f"No such resource: the id in the path is invalid. {self.reason}")
 
 
@@ -34,3 +36,15 @@ class IdConverter(BaseConverter):
     def to_url(self, value: Any) -> str:
         """Render an id into a URL."""
         return str(int(value))
+
+
+class JobIdConverter(BaseConverter):
+    """`<job_id:name>`: a job's id, 32 lowercase hexadecimal characters (models.job)."""
+
+    regex = r"[^/]+"
+
+    def to_python(self, value: str) -> str:
+        """Check the segment or raise InvalidIdError (before any database sees it)."""
+        if len(value) != JOB_ID_LENGTH or not all(c in "0123456789abcdef" for c in value):
+            raise InvalidIdError(value, f"{JOB_ID_LENGTH} hexadecimal characters")
+        return value

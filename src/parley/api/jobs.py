@@ -22,7 +22,7 @@ ANSWERS = {
 }
 
 
-@bp.get("/tasks/status/<job_id>")
+@bp.get("/tasks/status/<job_id:job_id>")
 @authenticate(token_auth)
 @other_responses({200: "The operation's own answer, replayed.", **ANSWERS})
 def v1_status(job_id: str) -> Response:
@@ -30,7 +30,7 @@ def v1_status(job_id: str) -> Response:
     return answer(jobs.job_of(current_user(), job_id), "jobs.v1_status")
 
 
-@bp.get("/api/v2/jobs/<job_id>")
+@bp.get("/api/v2/jobs/<job_id:job_id>")
 @authenticate(token_auth)
 @other_responses({200: "The operation's own answer, replayed.", **ANSWERS})
 def get_job(job_id: str) -> Response:

@@ -12,11 +12,12 @@ from parley.extensions import Base
 from parley.models.base import UTCDateTime, enum_type, utcnow
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+JOB_ID_LENGTH = 32  # hexadecimal characters
 
 
 def new_job_id() -> str:
     """A random, unguessable id: it appears in URLs."""
-    return secrets.token_hex(16)
+    return secrets.token_hex(JOB_ID_LENGTH // 2)
 
 
 class JobStatus(enum.StrEnum):
@@ -41,7 +42,7 @@ class Job(Base):
         Index("ix_jobs_status_updated_at", "status", "updated_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_job_id)
+    id: Mapped[str] = mapped_column(String(JOB_ID_LENGTH), primary_key=True, default=new_job_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str | None] = mapped_column(String(IDEMPOTENCY_KEY_MAX_LENGTH))
     status: Mapped[JobStatus] = mapped_column(enum_type(JobStatus), default=JobStatus.QUEUED)
