@@ -276,6 +276,7 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         poster.post(0)
         wait_for_receipts(generator, range(1), connected)
 
+        say("  paced")
         pace = max(0.25, SECONDS_BETWEEN_PACED_PER_1000_CLIENTS * clients / 1000)
         paced_seqs = range(1, 1 + PACED_MESSAGES)
         sent = {}
@@ -290,11 +291,13 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
         burst = range(paced_seqs.stop, paced_seqs.stop + max(10, BURST_DELIVERIES // clients))
         for idle in posters:  # a fresh connection: the paced phase may outlast HAProxy's timeout
             idle.connection.close()
+        say(f"  burst: {len(burst)} messages")
         first = time.time() * 1000
         with ThreadPoolExecutor(POSTERS) as pool:
             for done in pool.map(post_share, posters, [burst[i::POSTERS] for i in range(POSTERS)]):
                 assert done
         report = wait_for_receipts(generator, burst, connected)
+        say("  burst received")
         receipts = [report["receipts"].get(str(seq), [0, 0, first]) for seq in burst]
         delivered = sum(r[0] for r in receipts)
         elapsed_s = (max(r[2] for r in receipts) - first) / 1000
@@ -518,6 +521,14 @@ def write_report(
     return path
 
 
+def parse_scenario(text: str) -> tuple[str, int, int]:
+    """`parley:2:1000` -> ("parley", 2, 1000)."""
+    server, instances, clients = text.split(":")
+    if server not in ("bare", "parley"):
+        raise SystemExit(f"--scenario: unknown server {server!r} (bare or parley)")
+    return server, int(instances), int(clients)
+
+
 def main() -> None:
     """Run every scenario `--runs` times and write the report."""
     parser = argparse.ArgumentParser(
@@ -528,10 +539,18 @@ def main() -> None:
     parser.add_argument(
         "--post-via", choices=["socket", "rest"], default="socket", help="how Parley is posted to"
     )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        metavar="SERVER:INSTANCES:CLIENTS",
+        help="run only this scenario (repeatable), e.g. parley:2:1000; no hold phase",
+    )
     options = parser.parse_args()
     global HOLD_CLIENTS, HOLD_SECONDS, BURST_DELIVERIES, POST_VIA
     POST_VIA = options.post_via
     scenarios = QUICK if options.quick else SCENARIOS
+    if options.scenario:
+        scenarios = [parse_scenario(text) for text in options.scenario]
     if options.quick:
         HOLD_CLIENTS, HOLD_SECONDS, BURST_DELIVERIES = 1000, 5, 10_000
     run_dir = ROOT / "instance" / "bench"
@@ -548,6 +567,10 @@ def main() -> None:
                 runs.append(measure(cluster, server, clients))
             say(f"  {asdict(runs[-1])}")
         results.append(median_of(runs))
+    if options.scenario:
+        for result in results:
+            print(json.dumps(asdict(result)))
+        return  # a partial run: the report stays the full run's
     say(f"holding {HOLD_CLIENTS} sockets on 2 Parley instances for {HOLD_SECONDS} s")
     with topology("parley", 2, run_dir) as cluster:
         held = hold(cluster)

@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from parley.extensions import db
 from parley.models import Message
 from parley.models.base import utcnow
 from parley.services import channels, messages
+from parley.services.errors import ForbiddenError
 from tests.factories import bearer, make_message, make_private_channel, make_user
 from tests.jobs import answer
 
@@ -122,10 +124,22 @@ def test_v1_sees_only_the_default_channel(client: FlaskClient) -> None:
     author = make_user()
     private = make_private_channel(author)
 
-    hidden = messages.post_message(author, private, "not for v1")
+    hidden = messages.post_message(author, private.id, "not for v1")
 
     assert client.get("/api/messages").json["messages"] == []
     assert client.get(f"/api/messages/{hidden.id}").status_code == 404
+
+
+def test_only_members_post_and_a_refused_post_takes_no_seq(client: FlaskClient) -> None:
+    owner, outsider = make_user(), make_user()
+    private = make_private_channel(owner)
+
+    with pytest.raises(ForbiddenError):
+        messages.post_message(outsider, private.id, "let me in")
+    posted = messages.post_message(owner, private.id, "members only")
+
+    assert posted.seq == 1
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 1
 
 
 def test_get_one_message(client: FlaskClient) -> None:

@@ -51,7 +51,7 @@ def post_message(data: object = None, token: object = None) -> Ack:
         fields = _message_schema.load(data)
     except ValidationError as error:
         return validation_error_body(400, {"json": error.messages})
-    message = messages.post_message(user, channels.default_channel(), fields["source"])
+    message = messages.post_message(user, channels.default_channel_id(), fields["source"])
     body: dict[str, Any] = _message_schema.dump(message)
     return body
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from parley import events
 from parley.extensions import db
-from parley.models import Channel, Message, User
+from parley.models import Channel, Membership, Message, User
 from parley.models.base import utcnow
 from parley.rendering import render_markdown
 from parley.services import channels
@@ -17,17 +17,19 @@ from parley.services.errors import ForbiddenError, NotFoundError
 
 
 def post_message(
-    author: User, channel: Channel, source: str, *, client_msg_id: str | None = None
+    author: User, channel_id: int, source: str, *, client_msg_id: str | None = None
 ) -> Message:
-    """Add a message at the channel's next seq; a repeated client_msg_id returns the original."""
-    if not channels.is_member(author, channel):
-        raise ForbiddenError("only members of a channel can post in it")
+    """Add a message at the channel's next seq; a repeated client_msg_id returns the original.
+
+    Takes the channel's id, not the channel: posting needs nothing else of it, and
+    loading it would cost a round trip on the busiest path there is.
+    """
     if client_msg_id is not None:
         original = _find_by_client_msg_id(author, client_msg_id)
         if original is not None:
             return original
     fields = {
-        "channel_id": channel.id,
+        "channel_id": channel_id,
         "user_id": author.id,
         "source": source,
         "html": render_markdown(source),
@@ -42,6 +44,8 @@ def post_message(
         if original is None:
             raise
         return original
+    if message is None:
+        raise ForbiddenError("only members of a channel can post in it")
     events.publish(events.MessagePosted(message.id, message.channel_id, message.seq))
     return message
 
@@ -98,26 +102,36 @@ def list_changed_from(channel: Channel, since: datetime) -> Sequence[Message]:
     ).all()
 
 
-def _store_at_next_seq(fields: dict[str, object]) -> Message:
-    """Store a message at its channel's next seq, committed.
+def _store_at_next_seq(fields: dict[str, Any]) -> Message | None:
+    """Store a message at its channel's next seq, committed; None if the author is
+    not a member of the channel.
 
     Seqs follow commit order because taking one locks the channel row until commit.
-    On PostgreSQL one autocommitted statement takes the seq and inserts, so that lock
-    never waits on this process: a round trip here may wait behind a greenlet fanning
-    out an earlier message to thousands of sockets, and every other poster in the
-    channel, on every instance, would wait with it.
+    On PostgreSQL one autocommitted statement checks the membership, takes the seq and
+    inserts, so that lock never waits on this process: a round trip here may wait
+    behind a greenlet fanning out an earlier message to thousands of sockets, and every
+    other poster in the channel, on every instance, would wait with it. A member who
+    leaves concurrently either posts before leaving or not at all.
     """
+    channel_id, author_id = fields["channel_id"], fields["user_id"]
     db.session.commit()  # end the read transaction: the next one is the statement alone
     if db.engine.dialect.name != "postgresql":
         # SQLite has no UPDATE inside WITH, and it runs one writer at a time anyway.
-        message = Message(seq=channels.next_seq(fields["channel_id"]), **fields)  # type: ignore[arg-type]
+        if db.session.get(Membership, (channel_id, author_id)) is None:
+            return None
+        message = Message(seq=channels.next_seq(channel_id), **fields)
         db.session.add(message)
         db.session.commit()
         return message
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    is_member = (
+        select(Membership.user_id)
+        .where(Membership.channel_id == channel_id, Membership.user_id == author_id)
+        .exists()
+    )
     taken = (
         update(Channel)
-        .where(Channel.id == fields["channel_id"])
+        .where(Channel.id == channel_id, is_member)
         .values(last_seq=Channel.last_seq + 1)
         .returning(Channel.last_seq)
         .cte("taken")
@@ -138,7 +152,7 @@ def _store_at_next_seq(fields: dict[str, object]) -> Message:
             ),
         )
         .returning(Message)
-    ).one()
+    ).one_or_none()
     db.session.commit()  # gives the connection back, and its isolation level with it
     return stored
 

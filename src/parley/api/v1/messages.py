@@ -30,7 +30,7 @@ QUEUED = "Queued: poll `Location` for the answer."
 def new_message(data: dict[str, str]) -> object:
     """Post a message (Markdown) in the room, asynchronously as Flack did."""
     message = messages.post_message(
-        current_user(), channels.default_channel(), data["source"], client_msg_id=operation_key()
+        current_user(), channels.default_channel_id(), data["source"], client_msg_id=operation_key()
     )
     return message, {"Location": url_for(".get_message", message_id=message.id, _external=True)}
 
