@@ -5,7 +5,6 @@ import itertools
 
 from flask.testing import FlaskClient
 
-from parley.extensions import db
 from parley.models import Channel, ChannelKind, Message, User
 from parley.services import channels, messages, tokens, users
 
@@ -24,13 +23,8 @@ def make_message(author: User, source: str = "hello") -> Message:
 
 
 def make_private_channel(member: User, name: str = "secret") -> Channel:
-    """A private channel with one member."""
-    channel = Channel(kind=ChannelKind.PRIVATE, name=name)
-    db.session.add(channel)
-    db.session.flush()
-    channels.add_member(member, channel)
-    db.session.commit()
-    return channel
+    """A private channel with one member, its owner."""
+    return channels.create_channel(member, name, ChannelKind.PRIVATE)
 
 
 def bearer(user: User) -> dict[str, str]:

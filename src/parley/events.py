@@ -39,11 +39,46 @@ class MessagePosted:
 
 @dataclass(frozen=True)
 class MessageEdited:
-    """A message changed: its source (and so its HTML), or only its link previews."""
+    """A message changed at ``seq``: its source (and so its HTML), or only its previews."""
 
     message_id: int
     channel_id: int
+    seq: int
     source_changed: bool = True
+
+
+@dataclass(frozen=True)
+class MessageDeleted:
+    """A message was deleted by its author at ``seq``."""
+
+    message_id: int
+    channel_id: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class MemberJoined:
+    """A user became a member of a channel at ``seq``."""
+
+    channel_id: int
+    user_id: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    """A user left, or was removed from, a channel at ``seq``."""
+
+    channel_id: int
+    user_id: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class SessionRevoked:
+    """A sign-in (token family) was revoked: its sockets must go."""
+
+    family: str
 
 
 @dataclass(frozen=True)
@@ -54,7 +89,8 @@ class JobFinished:
     user_id: int
 
 
-DomainEvent = UserCreated | UserUpdated | MessagePosted | MessageEdited | JobFinished
+ChannelChange = MessagePosted | MessageEdited | MessageDeleted | MemberJoined | MemberLeft
+DomainEvent = UserCreated | UserUpdated | ChannelChange | JobFinished | SessionRevoked
 
 
 def publish(event: DomainEvent) -> None:

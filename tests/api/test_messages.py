@@ -52,7 +52,7 @@ def test_posts_go_to_the_default_channel_in_sequence(client: FlaskClient) -> Non
 
     stored = [db.session.get(Message, i) for i in ids]
     assert {m.channel_id for m in stored} == {channels.default_channel().id}
-    assert [m.seq for m in stored] == [1, 2, 3]
+    assert [m.seq for m in stored] == [2, 3, 4]  # seq 1: the author joining
 
 
 def test_html_is_sanitized(client: FlaskClient) -> None:
@@ -138,7 +138,7 @@ def test_only_members_post_and_a_refused_post_takes_no_seq(client: FlaskClient) 
         messages.post_message(outsider, private.id, "let me in")
     posted = messages.post_message(owner, private.id, "members only")
 
-    assert posted.seq == 1
+    assert posted.seq == 2  # seq 1: the owner joining
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1
 
 

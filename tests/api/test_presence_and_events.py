@@ -86,9 +86,11 @@ def test_writes_publish_their_events(
     client.put(f"/api/messages/{message.id}", json={"source": "hey"}, headers=bearer(user))
     run_queued_jobs()
 
+    channel_id = message.channel_id
     assert events.UserCreated(user.id) in published
-    assert events.MessagePosted(message.id, message.channel_id, 1) in published
-    assert events.MessageEdited(message.id, message.channel_id) in published
+    assert events.MemberJoined(channel_id, user.id, 1) in published
+    assert events.MessagePosted(message.id, channel_id, 2) in published
+    assert events.MessageEdited(message.id, channel_id, 3) in published
 
 
 def test_events_are_published_after_the_commit(

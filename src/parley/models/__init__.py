@@ -7,20 +7,25 @@ from parley.models.channel import (
     MemberRole,
     Membership,
 )
+from parley.models.event import ChannelEvent, EventKind
 from parley.models.job import Job, JobStatus
 from parley.models.message import Message
+from parley.models.socket_session import SocketSession
 from parley.models.token import Token, TokenKind
 from parley.models.user import User
 
 __all__ = [
     "DEFAULT_CHANNEL_NAME",
     "Channel",
+    "ChannelEvent",
     "ChannelKind",
+    "EventKind",
     "Job",
     "JobStatus",
     "MemberRole",
     "Membership",
     "Message",
+    "SocketSession",
     "Token",
     "TokenKind",
     "User",

@@ -50,6 +50,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def enum_type(kind: type[enum.StrEnum]) -> Enum:
+def enum_type(kind: type[enum.StrEnum], length: int = 16) -> Enum:
     """A portable VARCHAR column type that stores a StrEnum's values."""
-    return Enum(kind, native_enum=False, length=16, values_callable=lambda k: [m.value for m in k])
+    return Enum(
+        kind, native_enum=False, length=length, values_callable=lambda k: [m.value for m in k]
+    )

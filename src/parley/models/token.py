@@ -15,6 +15,8 @@ class TokenKind(enum.StrEnum):
     """What a token is for."""
 
     API = "api"  # v1's long-lived bearer token, one live token per user
+    ACCESS = "access"  # v2: short-lived, authenticates requests and sockets
+    REFRESH = "refresh"  # v2: single use, trades itself for a new access/refresh pair
 
 
 class Token(Base):
@@ -34,6 +36,11 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # v2: every token of one sign-in (a session) shares a family. Presenting a spent
+    # refresh token again means it was stolen: the whole family is revoked.
+    family: Mapped[str | None] = mapped_column(String(32), index=True)
+    # v2 refresh tokens: when this one was traded for the next pair.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -1,12 +1,27 @@
-"""Channels and memberships."""
+"""Channels and memberships: public, private and direct channels, who is in them."""
+
+from collections.abc import Sequence
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 
+from parley import events
 from parley.extensions import db
-from parley.models import DEFAULT_CHANNEL_NAME, Channel, ChannelKind, Membership, User
+from parley.models import (
+    DEFAULT_CHANNEL_NAME,
+    Channel,
+    ChannelKind,
+    EventKind,
+    MemberRole,
+    Membership,
+    User,
+)
+from parley.services import history
+from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
 
 _DEFAULT_CHANNEL_KEY = "parley.default_channel_id"
+NAME_TAKEN = "A channel with this name already exists."
 
 
 def default_channel() -> Channel:
@@ -33,28 +48,176 @@ def default_channel_id() -> int:
     return cached
 
 
+def membership(user: User, channel: Channel) -> Membership | None:
+    """The user's membership of the channel, if any."""
+    return db.session.get(Membership, (channel.id, user.id))
+
+
 def is_member(user: User, channel: Channel) -> bool:
     """Whether the user belongs to the channel."""
-    return db.session.get(Membership, (channel.id, user.id)) is not None
+    return membership(user, channel) is not None
 
 
-def add_member(user: User, channel: Channel) -> None:
-    """Add the user to the channel within the caller's transaction (no commit)."""
-    if db.session.get(Membership, (channel.id, user.id)) is None:
-        db.session.add(Membership(channel_id=channel.id, user_id=user.id))
+def visible_channel(user: User, channel_id: int) -> Channel:
+    """A channel the user may see: public, or one they belong to.
 
-
-def next_seq(channel_id: int) -> int:
-    """Take the channel's next sequence number.
-
-    The UPDATE locks the channel row until commit, so concurrent posts in one
-    channel get consecutive numbers in commit order (PostgreSQL row lock; SQLite
-    serialises all writers anyway).
+    Anything else is "not found", so that a private channel's existence stays private.
     """
-    seq: int = db.session.execute(
-        update(Channel)
-        .where(Channel.id == channel_id)
-        .values(last_seq=Channel.last_seq + 1)
-        .returning(Channel.last_seq)
-    ).scalar_one()
-    return seq
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or (channel.kind != ChannelKind.PUBLIC and not is_member(user, channel)):
+        raise NotFoundError(f"channel {channel_id} not found")
+    return channel
+
+
+def member_channel(user: User, channel_id: int) -> Channel:
+    """A channel the user belongs to; a public one they have not joined is forbidden."""
+    channel = visible_channel(user, channel_id)
+    if not is_member(user, channel):
+        raise ForbiddenError("join the channel first")
+    return channel
+
+
+def channels_of(user: User) -> Sequence[tuple[Channel, Membership | None]]:
+    """Every channel the user may see, with their membership where they have one."""
+    rows = db.session.execute(
+        select(Channel, Membership)
+        .outerjoin(
+            Membership, and_(Membership.channel_id == Channel.id, Membership.user_id == user.id)
+        )
+        .where(or_(Channel.kind == ChannelKind.PUBLIC, Membership.user_id.is_not(None)))
+        .order_by(Channel.id)
+    ).all()
+    return [(channel, member) for channel, member in rows]
+
+
+def members_of(channel: Channel) -> Sequence[Membership]:
+    """The channel's memberships, oldest first."""
+    return db.session.scalars(
+        select(Membership)
+        .where(Membership.channel_id == channel.id)
+        .order_by(Membership.joined_at, Membership.user_id)
+    ).all()
+
+
+def create_channel(creator: User, name: str, kind: ChannelKind, topic: str = "") -> Channel:
+    """A new public or private channel, its creator its owner and first member."""
+    if kind == ChannelKind.DIRECT:
+        raise ValueError("direct channels are opened with open_direct()")
+    if db.session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
+        raise ConflictError("name", NAME_TAKEN)
+    channel = Channel(kind=kind, name=name, topic=topic, created_by_id=creator.id)
+    try:
+        db.session.add(channel)
+        db.session.flush()
+        seq = add_member(creator, channel, MemberRole.OWNER)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConflictError("name", NAME_TAKEN) from None
+    _publish_joined(channel.id, creator.id, seq)
+    return channel
+
+
+def open_direct(user: User, other: User) -> tuple[Channel, bool]:
+    """The one direct channel of these two users, created on first use; (channel, created)."""
+    if other.id == user.id:
+        raise ConflictError("user_id", "A direct channel needs another user.")
+    key = direct_key(user, other)
+    existing = db.session.scalar(select(Channel).where(Channel.dm_key == key))
+    if existing is not None:
+        return existing, False
+    channel = Channel(kind=ChannelKind.DIRECT, dm_key=key, created_by_id=user.id)
+    try:
+        db.session.add(channel)
+        db.session.flush()
+        seqs = [add_member(member, channel) for member in (user, other)]
+        db.session.commit()
+    except IntegrityError:
+        # The other user opened it at the same moment: theirs is the one.
+        db.session.rollback()
+        return db.session.scalars(select(Channel).where(Channel.dm_key == key)).one(), False
+    for member, seq in zip((user, other), seqs, strict=True):
+        _publish_joined(channel.id, member.id, seq)
+    return channel, True
+
+
+def direct_key(user: User, other: User) -> str:
+    """The pair's key, the same whoever opens the channel."""
+    low, high = sorted((user.id, other.id))
+    return f"{low}:{high}"
+
+
+def join(user: User, channel: Channel) -> bool:
+    """Join a public channel; False if already a member."""
+    if channel.kind != ChannelKind.PUBLIC:
+        raise ForbiddenError("private and direct channels are joined by invitation")
+    return _admit(user, channel)
+
+
+def invite(inviter: User, channel: Channel, invitee: User) -> bool:
+    """A member adds another user to a public or private channel; False if already in."""
+    if channel.kind == ChannelKind.DIRECT:
+        raise ForbiddenError("a direct channel is between its two users only")
+    if not is_member(inviter, channel):
+        raise ForbiddenError("only members can invite to a channel")
+    return _admit(invitee, channel)
+
+
+def leave(user: User, channel: Channel) -> None:
+    """Leave a channel; the default and direct channels cannot be left."""
+    if channel.kind == ChannelKind.DIRECT or channel.id == default_channel_id():
+        raise ForbiddenError("this channel cannot be left")
+    _dismiss(user, channel)
+
+
+def remove(remover: User, channel: Channel, member: User) -> None:
+    """An owner of the channel removes a member (themselves included, as leaving)."""
+    if member.id == remover.id:
+        leave(remover, channel)
+        return
+    own = membership(remover, channel)
+    if own is None or own.role != MemberRole.OWNER:
+        raise ForbiddenError("only an owner of the channel can remove members")
+    if channel.id == default_channel_id():
+        raise ForbiddenError("nobody is removed from the default channel")
+    _dismiss(member, channel)
+
+
+def add_member(user: User, channel: Channel, role: MemberRole = MemberRole.MEMBER) -> int | None:
+    """Add the user to the channel within the caller's transaction (no commit).
+
+    Returns the seq of the member_joined event, or None if the user was a member
+    already; the caller publishes it after the commit.
+    """
+    if membership(user, channel) is not None:
+        return None
+    db.session.add(Membership(channel_id=channel.id, user_id=user.id, role=role))
+    return history.record(channel.id, EventKind.MEMBER_JOINED, user_id=user.id)
+
+
+def _admit(user: User, channel: Channel) -> bool:
+    try:
+        seq = add_member(user, channel)
+        db.session.commit()
+    except IntegrityError:  # a concurrent join of the same user won
+        db.session.rollback()
+        return False
+    if seq is None:
+        return False
+    _publish_joined(channel.id, user.id, seq)
+    return True
+
+
+def _dismiss(user: User, channel: Channel) -> None:
+    gone = membership(user, channel)
+    if gone is None:
+        raise NotFoundError(f"user {user.id} is not a member of channel {channel.id}")
+    db.session.delete(gone)
+    seq = history.record(channel.id, EventKind.MEMBER_LEFT, user_id=user.id)
+    db.session.commit()
+    events.publish(events.MemberLeft(channel.id, user.id, seq))
+
+
+def _publish_joined(channel_id: int, user_id: int, seq: int | None) -> None:
+    if seq is not None:
+        events.publish(events.MemberJoined(channel_id, user_id, seq))

@@ -1,18 +1,18 @@
-"""Messages: post, edit, look up, list."""
+"""Messages: post, edit, delete, look up, page through."""
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from parley import events
 from parley.extensions import db
-from parley.models import Channel, Membership, Message, User
+from parley.models import Channel, EventKind, Message, User
 from parley.models.base import utcnow
 from parley.rendering import render_markdown
-from parley.services import channels
+from parley.services import history, message_store
 from parley.services.errors import ForbiddenError, NotFoundError
 
 
@@ -36,7 +36,7 @@ def post_message(
         "client_msg_id": client_msg_id,
     }
     try:
-        message = _store_at_next_seq(fields)
+        message = message_store.store_at_next_seq(fields)
     except IntegrityError:
         # A concurrent retransmission of the same send won the unique index.
         db.session.rollback()
@@ -52,32 +52,57 @@ def post_message(
 
 def edit_message(message: Message, editor: User, source: str) -> None:
     """Replace a message's source; only its author may."""
-    if message.user_id != editor.id:
-        raise ForbiddenError("only the author can edit a message")
+    _check_author(message, editor, "edit")
     message.source = source
     message.html = render_markdown(source)
     message.previews = None  # made again for the new source's links
+    seq = history.record(
+        message.channel_id, EventKind.MESSAGE_EDITED, message_id=message.id, user_id=editor.id
+    )
     db.session.commit()
-    events.publish(events.MessageEdited(message.id, message.channel_id))
+    events.publish(events.MessageEdited(message.id, message.channel_id, seq))
+
+
+def delete_message(message: Message, deleter: User) -> None:
+    """Delete a message; only its author may. What it said is erased, its place stays."""
+    _check_author(message, deleter, "delete")
+    message.deleted_at = utcnow()
+    message.source = message.html = ""
+    message.previews = None
+    seq = history.record(
+        message.channel_id, EventKind.MESSAGE_DELETED, message_id=message.id, user_id=deleter.id
+    )
+    db.session.commit()
+    events.publish(events.MessageDeleted(message.id, message.channel_id, seq))
 
 
 def store_previews(message_id: int, source: str, previews: list[dict[str, Any]]) -> bool:
     """Set the link previews made for `source`; False if the message has moved on.
 
     Previews replace what was there, so storing the same ones twice stores them once.
-    An edit that changed the source since the previews were fetched wins.
+    An edit that changed the source since the previews were fetched wins. Previews
+    found are a change of the message, with their own seq, replayed like an edit.
     """
     stored = db.session.execute(
         update(Message)
         .where(Message.id == message_id, Message.source == source, Message.deleted_at.is_(None))
         .values(previews=previews, updated_at=utcnow())
-        .returning(Message.channel_id)
-    ).scalar_one_or_none()
-    db.session.commit()
+        .returning(Message.channel_id, Message.user_id)
+    ).one_or_none()
     if stored is None:
+        db.session.commit()
         return False
-    if previews:
-        events.publish(events.MessageEdited(message_id, stored, source_changed=False))
+    channel_id, author_id = stored
+    seq = (
+        history.record(
+            channel_id, EventKind.MESSAGE_EDITED, message_id=message_id, user_id=author_id
+        )
+        if previews
+        else None
+    )
+    db.session.commit()
+    if seq is not None:
+        events.publish(events.MessageEdited(message_id, channel_id, seq, source_changed=False))
     return True
 
 
@@ -102,59 +127,24 @@ def list_changed_from(channel: Channel, since: datetime) -> Sequence[Message]:
     ).all()
 
 
-def _store_at_next_seq(fields: dict[str, Any]) -> Message | None:
-    """Store a message at its channel's next seq, committed; None if the author is
-    not a member of the channel.
+def history_page(
+    channel: Channel, *, before: int | None = None, after: int | None = None, limit: int
+) -> Sequence[Message]:
+    """Up to `limit` live messages by seq, in seq order: the newest before `before`,
+    the oldest after `after`, or the newest of all."""
+    query = select(Message).where(Message.channel_id == channel.id, Message.deleted_at.is_(None))
+    if after is not None:
+        query = query.where(Message.seq > after).order_by(Message.seq)
+        return db.session.scalars(query.limit(limit)).all()
+    if before is not None:
+        query = query.where(Message.seq < before)
+    newest_first = db.session.scalars(query.order_by(Message.seq.desc()).limit(limit)).all()
+    return newest_first[::-1]
 
-    Seqs follow commit order because taking one locks the channel row until commit.
-    On PostgreSQL one autocommitted statement checks the membership, takes the seq and
-    inserts, so that lock never waits on this process: a round trip here may wait
-    behind a greenlet fanning out an earlier message to thousands of sockets, and every
-    other poster in the channel, on every instance, would wait with it. A member who
-    leaves concurrently either posts before leaving or not at all.
-    """
-    channel_id, author_id = fields["channel_id"], fields["user_id"]
-    db.session.commit()  # end the read transaction: the next one is the statement alone
-    if db.engine.dialect.name != "postgresql":
-        # SQLite has no UPDATE inside WITH, and it runs one writer at a time anyway.
-        if db.session.get(Membership, (channel_id, author_id)) is None:
-            return None
-        message = Message(seq=channels.next_seq(channel_id), **fields)
-        db.session.add(message)
-        db.session.commit()
-        return message
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    is_member = (
-        select(Membership.user_id)
-        .where(Membership.channel_id == channel_id, Membership.user_id == author_id)
-        .exists()
-    )
-    taken = (
-        update(Channel)
-        .where(Channel.id == channel_id, is_member)
-        .values(last_seq=Channel.last_seq + 1)
-        .returning(Channel.last_seq)
-        .cte("taken")
-    )
-    now = utcnow()
-    values = {**fields, "created_at": now, "updated_at": now}
-    columns = Message.__table__.c
-    stored = db.session.scalars(
-        insert(Message)
-        .from_select(
-            [*values, "seq"],
-            select(
-                *(
-                    bindparam(name, value, type_=columns[name].type)
-                    for name, value in values.items()
-                ),
-                taken.c.last_seq,
-            ),
-        )
-        .returning(Message)
-    ).one_or_none()
-    db.session.commit()  # gives the connection back, and its isolation level with it
-    return stored
+
+def _check_author(message: Message, user: User, action: str) -> None:
+    if message.user_id != user.id:
+        raise ForbiddenError(f"only the author can {action} a message")
 
 
 def _find_by_client_msg_id(author: User, client_msg_id: str) -> Message | None:

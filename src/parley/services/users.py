@@ -25,9 +25,11 @@ def create_user(nickname: str, password: str) -> User:
     with _nickname_race_lost_as_conflict():
         db.session.add(user)
         db.session.flush()
-        channels.add_member(user, channels.default_channel())
+        joined = channels.add_member(user, channels.default_channel())
         db.session.commit()
     events.publish(events.UserCreated(user.id))
+    if joined is not None:
+        events.publish(events.MemberJoined(channels.default_channel_id(), user.id, joined))
     return user
 
 

@@ -52,7 +52,10 @@ def preview_of(url: str, allowed: list[Network]) -> Preview | None:
 def queue_previews(event: events.DomainEvent) -> None:
     """Queue a preview task for a new or re-written message that has links."""
     match event:
-        case events.MessagePosted(message_id) | events.MessageEdited(message_id, _, True):
+        case (
+            events.MessagePosted(message_id=message_id)
+            | events.MessageEdited(message_id=message_id, source_changed=True)
+        ):
             message = db.session.get(Message, message_id)
             # The rendered HTML already says whether there is a link: no second parse of
             # the Markdown on every post.

@@ -1,0 +1,71 @@
+"""The channel event log: seqs handed out, events recorded, replayed and pruned."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+
+from parley.extensions import db
+from parley.models import Channel, ChannelEvent, EventKind
+
+
+def next_seq(channel_id: int) -> int:
+    """Take the channel's next sequence number, in the caller's transaction.
+
+    The UPDATE locks the channel row until commit, so concurrent events in one
+    channel get consecutive numbers in commit order (PostgreSQL row lock; SQLite
+    serialises all writers anyway).
+    """
+    seq: int = db.session.execute(
+        update(Channel)
+        .where(Channel.id == channel_id)
+        .values(last_seq=Channel.last_seq + 1)
+        .returning(Channel.last_seq)
+    ).scalar_one()
+    return seq
+
+
+def record(
+    channel_id: int, kind: EventKind, *, message_id: int | None = None, user_id: int | None = None
+) -> int:
+    """Log an event at the channel's next seq, in the caller's transaction; return the seq."""
+    seq = next_seq(channel_id)
+    db.session.add(
+        ChannelEvent(
+            channel_id=channel_id, seq=seq, kind=kind, message_id=message_id, user_id=user_id
+        )
+    )
+    return seq
+
+
+def events_after(channel_id: int, after_seq: int, limit: int) -> Sequence[ChannelEvent]:
+    """Up to `limit` events of the channel after `after_seq`, in seq order."""
+    return db.session.scalars(
+        select(ChannelEvent)
+        .where(ChannelEvent.channel_id == channel_id, ChannelEvent.seq > after_seq)
+        .order_by(ChannelEvent.seq)
+        .limit(limit)
+    ).all()
+
+
+def cursor_is_stale(channel: Channel, after_seq: int) -> bool:
+    """Whether events after `after_seq` can no longer be replayed in full.
+
+    True when the events right after the cursor were pruned, or when the cursor is
+    ahead of the channel (it came from another database): the client must resync.
+    """
+    if after_seq > channel.last_seq:
+        return True
+    if after_seq == channel.last_seq:
+        return False
+    oldest = db.session.scalar(
+        select(func.min(ChannelEvent.seq)).where(ChannelEvent.channel_id == channel.id)
+    )
+    return oldest is None or oldest > after_seq + 1
+
+
+def prune_before(moment: datetime) -> int:
+    """Delete events older than `moment`; return how many. Older cursors must resync."""
+    deleted = db.session.execute(delete(ChannelEvent).where(ChannelEvent.created_at < moment))
+    db.session.commit()
+    return int(deleted.rowcount)  # type: ignore[attr-defined]
