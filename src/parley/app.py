@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     """The browser pages and each API version."""
     from parley.api.jobs import bp as jobs
     from parley.api.v1 import build_api_blueprint, build_root_blueprint
+    from parley.api.v2 import build_api_blueprint as build_api_v2_blueprint
     from parley.web import bp as web
 
     app.register_blueprint(web)
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_v1, url_prefix="/api/v1")
     app.register_blueprint(api_v1, url_prefix="/api", name="flack_api")
     app.register_blueprint(build_root_blueprint())
+    app.register_blueprint(build_api_v2_blueprint(), url_prefix="/api/v2")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+from pathlib import Path
 from typing import Any, ClassVar
 
 
@@ -42,6 +43,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     # Where the embedded SQLite file and a generated secret key live (default: Flask's).
     INSTANCE_PATH = os.environ.get("PARLEY_INSTANCE_PATH") or None
+    # Browser packages installed from the npm registry at set-up (make install), served
+    # from this app: never a CDN at run time, never copied into the repository.
+    NODE_MODULES_PATH = os.environ.get("PARLEY_NODE_MODULES") or str(
+        Path(__file__).resolve().parents[2] / "node_modules"
+    )
     # Without SECRET_KEY, generate one and keep it in the instance folder (see app.py).
     GENERATE_SECRET_KEY = True
     # A relative SQLite path lives in the instance folder (Flask-SQLAlchemy's rule).
@@ -82,6 +88,16 @@ class Config:
     JOB_MAX_ATTEMPTS = _env_int("JOB_MAX_ATTEMPTS", 5)
     # Revoked or expired tokens are deleted this long after they died.
     TOKEN_RETENTION_SECONDS = _env_int("TOKEN_RETENTION_SECONDS", 7 * 86400)
+    # API v2 sign-ins: access tokens are short-lived, refresh tokens rotate on every use.
+    ACCESS_TOKEN_SECONDS = _env_int("ACCESS_TOKEN_SECONDS", 15 * 60)
+    REFRESH_TOKEN_SECONDS = _env_int("REFRESH_TOKEN_SECONDS", 30 * 86400)
+    # Channel events are kept this long for resuming clients; an older cursor must resync.
+    CHANNEL_EVENT_RETENTION_SECONDS = _env_int("CHANNEL_EVENT_RETENTION_SECONDS", 7 * 86400)
+    # GET /channels/<id>/events answers at most this many events at a time.
+    REPLAY_PAGE_SIZE = _env_int("REPLAY_PAGE_SIZE", 500)
+    # Message history pages: the default and the largest size a client may ask for.
+    HISTORY_PAGE_SIZE = _env_int("HISTORY_PAGE_SIZE", 50)
+    HISTORY_PAGE_MAX = _env_int("HISTORY_PAGE_MAX", 100)
     # How often beat runs the clean-up jobs above (seconds).
     CLEANUP_INTERVAL = _env_int("CLEANUP_INTERVAL", 300)
 
@@ -111,8 +127,8 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
     APIFAIRY_TITLE = "Parley API"
-    APIFAIRY_VERSION = "1"
-    APIFAIRY_APISPEC_PATH = "/apispec.json"
+    APIFAIRY_VERSION = "2"
+    APIFAIRY_APISPEC_PATH = "/api/v2/openapi.json"
     # APIFairy's UI pages load their scripts from a CDN; Parley serves none at run time.
     APIFAIRY_UI_PATH = None
 

@@ -71,6 +71,16 @@ def derive_token(salt: str) -> str:
     return hmac.new(key, b"parley-api-token:" + salt.encode(), hashlib.sha256).hexdigest()
 
 
+def new_secret() -> str:
+    """A fresh random bearer secret (256 bits, URL-safe): v2 tokens, never stored."""
+    return secrets.token_urlsafe(32)
+
+
+def new_family() -> str:
+    """A fresh id for one sign-in's token family (128 bits, hex)."""
+    return secrets.token_hex(16)
+
+
 def hash_token(token: str) -> str:
     """SHA-256 of a token, hex: the only form in which tokens are stored."""
     return hashlib.sha256(token.encode()).hexdigest()

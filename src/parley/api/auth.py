@@ -9,7 +9,7 @@ from flask import Response, g
 from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth
 
 from parley.api.errors import error_response
-from parley.models import Token, User
+from parley.models import Token, TokenKind, User
 from parley.services import tokens, users
 
 REALM = "Authentication Required"
@@ -31,8 +31,13 @@ class OptionalTokenAuth(HTTPTokenAuth):  # type: ignore[misc]
 
 
 basic_auth = HTTPBasicAuth(realm=REALM)
+# v1: Flack's long-lived token.
 token_auth = HTTPTokenAuth(scheme="Bearer", realm=REALM)
 token_optional_auth = OptionalTokenAuth(scheme="Bearer", realm=REALM)
+# v2: a short-lived access token; refresh tokens never authenticate a request.
+access_auth = HTTPTokenAuth(scheme="Bearer", realm=REALM)
+# Shared routes (job status): either version's token.
+any_token_auth = HTTPTokenAuth(scheme="Bearer", realm=REALM)
 
 
 @basic_auth.verify_password
@@ -44,8 +49,23 @@ def verify_password(nickname: str, password: str) -> User | None:
 @token_auth.verify_token
 @token_optional_auth.verify_token
 def verify_token(secret: str) -> User | None:
-    """Find the live token; the user counts as seen."""
-    token = tokens.authenticate(secret)
+    """Find the live v1 token; the user counts as seen."""
+    return _user_of(tokens.authenticate(secret, (TokenKind.API,)))
+
+
+@access_auth.verify_token
+def verify_access_token(secret: str) -> User | None:
+    """Find the live v2 access token; the user counts as seen."""
+    return _user_of(tokens.authenticate(secret, (TokenKind.ACCESS,)))
+
+
+@any_token_auth.verify_token
+def verify_any_token(secret: str) -> User | None:
+    """Find a live v1 or v2 access token; the user counts as seen."""
+    return _user_of(tokens.authenticate(secret, (TokenKind.API, TokenKind.ACCESS)))
+
+
+def _user_of(token: Token | None) -> User | None:
     if token is None:
         return None
     g.parley_token = token
@@ -59,7 +79,7 @@ def auth_error(status: int) -> tuple[Response, int, dict[str, str]]:
     return error_response(status)
 
 
-for _auth in (basic_auth, token_auth, token_optional_auth):
+for _auth in (basic_auth, token_auth, token_optional_auth, access_auth, any_token_auth):
     _auth.error_handler(auth_error)
 
 

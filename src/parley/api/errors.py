@@ -18,7 +18,13 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from parley.api.converters import InvalidIdError
 from parley.extensions import apifairy
-from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
+from parley.services.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    StaleCursorError,
+    UnauthorizedError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +111,14 @@ def _not_found(error: NotFoundError) -> ErrorResponse:
     return error_response(404, error.message)
 
 
+def _unauthorized(error: UnauthorizedError) -> ErrorResponse:
+    return error_response(401, error.message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _stale_cursor(error: StaleCursorError) -> ErrorResponse:
+    return error_response(410, error.message, {"after": ["Too old: resync."]})
+
+
 def _forbidden(error: ForbiddenError) -> ErrorResponse:
     return error_response(403, error.message)
 
@@ -130,6 +144,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(InvalidIdError, _invalid_id)
     app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(ForbiddenError, _forbidden)
+    app.register_error_handler(UnauthorizedError, _unauthorized)
+    app.register_error_handler(StaleCursorError, _stale_cursor)
     app.register_error_handler(ConflictError, lambda error: conflict_response(error, 409))
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(RedisError, _store_unavailable)

@@ -7,7 +7,7 @@ Both answer the same, and only to the user who started the job.
 from apifairy import authenticate, other_responses
 from flask import Blueprint, Response, jsonify, url_for
 
-from parley.api.auth import current_user, token_auth
+from parley.api.auth import any_token_auth, current_user
 from parley.models import Job, JobStatus
 from parley.schemas.jobs import job_body
 from parley.services import jobs
@@ -23,7 +23,7 @@ ANSWERS = {
 
 
 @bp.get("/tasks/status/<job_id:job_id>")
-@authenticate(token_auth)
+@authenticate(any_token_auth)
 @other_responses({200: "The operation's own answer, replayed.", **ANSWERS})
 def v1_status(job_id: str) -> Response:
     """Where an API v1 asynchronous request stands (Flack's status URL)."""
@@ -31,7 +31,7 @@ def v1_status(job_id: str) -> Response:
 
 
 @bp.get("/api/v2/jobs/<job_id:job_id>")
-@authenticate(token_auth)
+@authenticate(any_token_auth)
 @other_responses({200: "The operation's own answer, replayed.", **ANSWERS})
 def get_job(job_id: str) -> Response:
     """Where an asynchronous request stands; once done, its own answer."""

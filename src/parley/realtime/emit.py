@@ -11,7 +11,7 @@ from typing import Any
 from parley import events
 from parley.extensions import db, socketio
 from parley.models import Message, User
-from parley.schemas.v1 import MessageSchema, UserSchema
+from parley.schemas.v1 import FlackMessageSchema, FlackUserSchema
 from parley.services import channels
 
 log = logging.getLogger(__name__)
@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 V1_NAMESPACE = "/"
 _USER_ROOM_PREFIX = "user:"
 # Pushes are the same whichever API the change came through: Flack's /api links.
-_v1_user = UserSchema(link_prefix="/api")
-_v1_message = MessageSchema(link_prefix="/api")
+_v1_user = FlackUserSchema(link_prefix="/api")
+_v1_message = FlackMessageSchema(link_prefix="/api")
 
 
 def user_room(user_id: int) -> str:

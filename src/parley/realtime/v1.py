@@ -14,10 +14,10 @@ from parley.api.errors import error_body, validation_error_body
 from parley.extensions import db, socketio
 from parley.models import User
 from parley.realtime.emit import V1_NAMESPACE, user_room, users_in_rooms
-from parley.schemas.v1 import MessageSchema
+from parley.schemas.v1 import FlackMessageSchema
 from parley.services import channels, messages, presence, tokens
 
-_message_schema = MessageSchema(link_prefix="/api")
+_message_schema = FlackMessageSchema(link_prefix="/api")
 Ack = dict[str, Any] | None
 
 

@@ -58,7 +58,7 @@ class V1Schema(ma.Schema):  # type: ignore[name-defined,misc]
         return self._link_prefix or request_link_prefix()
 
 
-class UserSchema(V1Schema):
+class FlackUserSchema(V1Schema):
     """A user, as Flack showed one."""
 
     id = fields.Integer(dump_only=True)
@@ -113,7 +113,7 @@ class UsersQuerySchema(ChangedSinceQuerySchema):
 class UsersSchema(V1Schema):
     """The user list envelope."""
 
-    users = fields.List(fields.Nested(UserSchema))
+    users = fields.List(fields.Nested(FlackUserSchema))
 
 
 class TokenSchema(V1Schema):
@@ -122,7 +122,7 @@ class TokenSchema(V1Schema):
     token = fields.String(dump_only=True)
 
 
-class MessageSchema(V1Schema):
+class FlackMessageSchema(V1Schema):
     """A message, as Flack showed one."""
 
     id = fields.Integer(dump_only=True)
@@ -153,7 +153,7 @@ class MessagesQuerySchema(ChangedSinceQuerySchema):
 class MessagesSchema(V1Schema):
     """The message list envelope."""
 
-    messages = fields.List(fields.Nested(MessageSchema))
+    messages = fields.List(fields.Nested(FlackMessageSchema))
 
 
 class StatsSchema(V1Schema):

@@ -1,6 +1,7 @@
 """Channels and memberships: public, private and direct channels, who is in them."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
@@ -21,6 +22,19 @@ from parley.services import history
 from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
 
 _DEFAULT_CHANNEL_KEY = "parley.default_channel_id"
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel as one user sees it: with their membership, if they have one.
+
+    Not a tuple: a view returns (body, status), and a tuple body would read as one.
+    """
+
+    channel: Channel
+    membership: Membership | None
+
+
 NAME_TAKEN = "A channel with this name already exists."
 
 
@@ -77,7 +91,12 @@ def member_channel(user: User, channel_id: int) -> Channel:
     return channel
 
 
-def channels_of(user: User) -> Sequence[tuple[Channel, Membership | None]]:
+def view_of(user: User, channel: Channel) -> ChannelView:
+    """The channel with the user's membership."""
+    return ChannelView(channel, membership(user, channel))
+
+
+def channels_of(user: User) -> list[ChannelView]:
     """Every channel the user may see, with their membership where they have one."""
     rows = db.session.execute(
         select(Channel, Membership)
@@ -87,7 +106,7 @@ def channels_of(user: User) -> Sequence[tuple[Channel, Membership | None]]:
         .where(or_(Channel.kind == ChannelKind.PUBLIC, Membership.user_id.is_not(None)))
         .order_by(Channel.id)
     ).all()
-    return [(channel, member) for channel, member in rows]
+    return [ChannelView(channel, member) for channel, member in rows]
 
 
 def members_of(channel: Channel) -> Sequence[Membership]:

@@ -9,6 +9,10 @@ class ServiceError(Exception):
         self.message = message
 
 
+class UnauthorizedError(ServiceError):
+    """The credentials presented are not (or no longer) valid."""
+
+
 class NotFoundError(ServiceError):
     """The thing asked for does not exist, or the caller may not know it does."""
 
@@ -24,3 +28,7 @@ class ConflictError(ServiceError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class StaleCursorError(ServiceError):
+    """Events after this cursor can no longer be replayed: the client must resync."""

@@ -1,12 +1,25 @@
 """The channel event log: seqs handed out, events recorded, replayed and pruned."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
 from parley.extensions import db
-from parley.models import Channel, ChannelEvent, EventKind
+from parley.models import Channel, ChannelEvent, EventKind, Message
+from parley.services.errors import StaleCursorError
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event as clients see it: the current state of the message it is about."""
+
+    channel_id: int
+    seq: int
+    kind: EventKind
+    message: Message | None
+    user_id: int | None
 
 
 def next_seq(channel_id: int) -> int:
@@ -48,6 +61,34 @@ def events_after(channel_id: int, after_seq: int, limit: int) -> Sequence[Channe
     ).all()
 
 
+def views_of(rows: Sequence[ChannelEvent]) -> list[EventView]:
+    """The events with their messages, loaded in one query."""
+    wanted = {row.message_id for row in rows if row.message_id is not None}
+    loaded = (
+        {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    return [
+        EventView(
+            row.channel_id,
+            row.seq,
+            row.kind,
+            loaded.get(row.message_id) if row.message_id is not None else None,
+            row.user_id,
+        )
+        for row in rows
+    ]
+
+
+def view_of(
+    channel_id: int, seq: int, kind: EventKind, *, message_id: int | None, user_id: int | None
+) -> EventView:
+    """One live event, as views_of() shows a replayed one."""
+    message = db.session.get(Message, message_id) if message_id is not None else None
+    return EventView(channel_id, seq, kind, message, user_id)
+
+
 def cursor_is_stale(channel: Channel, after_seq: int) -> bool:
     """Whether events after `after_seq` can no longer be replayed in full.
 
@@ -62,6 +103,20 @@ def cursor_is_stale(channel: Channel, after_seq: int) -> bool:
         select(func.min(ChannelEvent.seq)).where(ChannelEvent.channel_id == channel.id)
     )
     return oldest is None or oldest > after_seq + 1
+
+
+def replay(channel: Channel, after_seq: int, limit: int) -> tuple[list[EventView], bool]:
+    """Up to `limit` events after the cursor, and whether more follow.
+
+    Raises StaleCursorError when they cannot all be replayed: the client must resync.
+    """
+    if cursor_is_stale(channel, after_seq):
+        raise StaleCursorError(
+            f"events after seq {after_seq} of channel {channel.id} are gone; "
+            f"load the history again (the channel is at seq {channel.last_seq})"
+        )
+    rows = events_after(channel.id, after_seq, limit + 1)
+    return views_of(rows[:limit]), len(rows) > limit
 
 
 def prune_before(moment: datetime) -> int:

@@ -19,7 +19,14 @@ from parley.services.errors import ForbiddenError, NotFoundError
 def post_message(
     author: User, channel_id: int, source: str, *, client_msg_id: str | None = None
 ) -> Message:
-    """Add a message at the channel's next seq; a repeated client_msg_id returns the original.
+    """Add a message at the channel's next seq; a repeated client_msg_id returns the original."""
+    return send_message(author, channel_id, source, client_msg_id=client_msg_id)[0]
+
+
+def send_message(
+    author: User, channel_id: int, source: str, *, client_msg_id: str | None = None
+) -> tuple[Message, bool]:
+    """Post, or find the original of a retransmission: (message, whether it is new).
 
     Takes the channel's id, not the channel: posting needs nothing else of it, and
     loading it would cost a round trip on the busiest path there is.
@@ -27,7 +34,7 @@ def post_message(
     if client_msg_id is not None:
         original = _find_by_client_msg_id(author, client_msg_id)
         if original is not None:
-            return original
+            return original, False
     fields = {
         "channel_id": channel_id,
         "user_id": author.id,
@@ -43,11 +50,11 @@ def post_message(
         original = _find_by_client_msg_id(author, client_msg_id) if client_msg_id else None
         if original is None:
             raise
-        return original
+        return original, False
     if message is None:
         raise ForbiddenError("only members of a channel can post in it")
     events.publish(events.MessagePosted(message.id, message.channel_id, message.seq))
-    return message
+    return message, True
 
 
 def edit_message(message: Message, editor: User, source: str) -> None:

@@ -34,10 +34,10 @@ def issue_api_token(user: User) -> str:
     return secret
 
 
-def authenticate(secret: str) -> Token | None:
-    """The live token a presented secret belongs to, if any; its user counts as seen."""
+def authenticate(secret: str, kinds: tuple[TokenKind, ...] = (TokenKind.API,)) -> Token | None:
+    """The live token of one of these kinds a secret belongs to; its user counts as seen."""
     token: Token | None = db.session.scalar(
-        select(Token).where(Token.token_hash == hash_token(secret))
+        select(Token).where(Token.token_hash == hash_token(secret), Token.kind.in_(kinds))
     )
     if token is None or token.revoked_at is not None:
         return None

@@ -11,11 +11,11 @@ from parley.api.auth import current_user, token_auth, token_optional_auth
 from parley.api.decorators import json_body
 from parley.models.base import utcnow
 from parley.schemas.jobs import JobSchema
-from parley.schemas.v1 import EmptySchema, MessageSchema, MessagesQuerySchema, MessagesSchema
+from parley.schemas.v1 import EmptySchema, FlackMessageSchema, MessagesQuerySchema, MessagesSchema
 from parley.services import channels, messages
 
 bp = Blueprint("messages", __name__)
-message_schema = MessageSchema()
+message_schema = FlackMessageSchema()
 # Writes are asynchronous, as in Flack: 202, then poll Flack's status URL.
 V1_STATUS_ENDPOINT = "jobs.v1_status"
 QUEUED = "Queued: poll `Location` for the answer."

@@ -10,7 +10,7 @@ from parley.api.decorators import json_body
 from parley.models.base import to_timestamp
 from parley.schemas.v1 import (
     EmptySchema,
-    UserSchema,
+    FlackUserSchema,
     UsersQuerySchema,
     UsersSchema,
     UserUpdateSchema,
@@ -19,7 +19,7 @@ from parley.services import users
 from parley.services.errors import ForbiddenError
 
 bp = Blueprint("users", __name__)
-user_schema = UserSchema()
+user_schema = FlackUserSchema()
 
 
 @bp.post("/users")

@@ -1,0 +1,61 @@
+"""v2 channels: list, create, open a direct channel, look one up."""
+
+from typing import Any
+
+from apifairy import authenticate, other_responses, response
+from flask import Blueprint
+
+from parley.api.auth import access_auth, current_user
+from parley.api.decorators import json_body
+from parley.schemas.v2 import (
+    ChannelCreateSchema,
+    ChannelListSchema,
+    ChannelSchema,
+    UserRefSchema,
+)
+from parley.services import channels, users
+
+bp = Blueprint("channels", __name__)
+channel_schema = ChannelSchema()
+
+
+@bp.get("/channels")
+@authenticate(access_auth)
+@response(ChannelListSchema())
+def list_channels() -> object:
+    """Every public channel, and every private and direct channel you belong to."""
+    return {"channels": channels.channels_of(current_user())}
+
+
+@bp.post("/channels")
+@authenticate(access_auth)
+@json_body(ChannelCreateSchema())
+@response(channel_schema, 201, description="Created; you are its owner.")
+@other_responses({409: "The name is taken."})
+def create_channel(data: dict[str, Any]) -> object:
+    """Create a public or private channel."""
+    user = current_user()
+    channel = channels.create_channel(user, data["name"], data["kind"], data["topic"])
+    return channels.view_of(user, channel)
+
+
+@bp.post("/channels/direct")
+@authenticate(access_auth)
+@json_body(UserRefSchema())
+@response(channel_schema, description="The existing direct channel.")
+@other_responses({201: (ChannelSchema, "Created."), 404: "No such user.", 409: "That is you."})
+def open_direct(data: dict[str, int]) -> object:
+    """The direct channel between you and another user, created on first use."""
+    user = current_user()
+    channel, created = channels.open_direct(user, users.get_user(data["user_id"]))
+    return channels.view_of(user, channel), 201 if created else 200
+
+
+@bp.get("/channels/<id:channel_id>")
+@authenticate(access_auth)
+@response(channel_schema)
+@other_responses({404: "No such channel, or a private one you are not in."})
+def get_channel(channel_id: int) -> object:
+    """One channel."""
+    user = current_user()
+    return channels.view_of(user, channels.visible_channel(user, channel_id))

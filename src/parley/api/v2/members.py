@@ -1,0 +1,60 @@
+"""v2 memberships: join, leave, invite, remove, list."""
+
+from apifairy import authenticate, other_responses, response
+from flask import Blueprint
+
+from parley.api.auth import access_auth, current_user
+from parley.api.decorators import json_body
+from parley.schemas.v1 import EmptySchema
+from parley.schemas.v2 import ChannelSchema, MemberListSchema, UserRefSchema
+from parley.services import channels, users
+
+bp = Blueprint("members", __name__)
+HIDDEN = "No such channel, or a private one you are not in."
+
+
+@bp.get("/channels/<id:channel_id>/members")
+@authenticate(access_auth)
+@response(MemberListSchema())
+@other_responses({404: HIDDEN})
+def list_members(channel_id: int) -> object:
+    """The channel's members, oldest first."""
+    channel = channels.visible_channel(current_user(), channel_id)
+    return {"members": channels.members_of(channel)}
+
+
+@bp.put("/channels/<id:channel_id>/members/me")
+@authenticate(access_auth)
+@response(ChannelSchema(), description="You are a member.")
+@other_responses({403: "Private and direct channels are joined by invitation.", 404: HIDDEN})
+def join_channel(channel_id: int) -> object:
+    """Join a public channel (again: nothing changes)."""
+    user = current_user()
+    channel = channels.visible_channel(user, channel_id)
+    channels.join(user, channel)
+    return channels.view_of(user, channel)
+
+
+@bp.post("/channels/<id:channel_id>/members")
+@authenticate(access_auth)
+@json_body(UserRefSchema())
+@response(EmptySchema(), 204, description="The user is a member.")
+@other_responses({403: "Only members invite; not into direct channels.", 404: HIDDEN})
+def invite_member(data: dict[str, int], channel_id: int) -> object:
+    """Add another user to a channel you belong to."""
+    user = current_user()
+    channel = channels.visible_channel(user, channel_id)
+    channels.invite(user, channel, users.get_user(data["user_id"]))
+    return {}
+
+
+@bp.delete("/channels/<id:channel_id>/members/<id:user_id>")
+@authenticate(access_auth)
+@response(EmptySchema(), 204, description="No longer a member.")
+@other_responses({403: "Only owners remove others; some channels cannot be left.", 404: HIDDEN})
+def remove_member(channel_id: int, user_id: int) -> object:
+    """Leave (your own id) or, as an owner, remove a member."""
+    user = current_user()
+    channel = channels.visible_channel(user, channel_id)
+    channels.remove(user, channel, users.get_user(user_id))
+    return {}

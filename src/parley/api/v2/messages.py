@@ -1,0 +1,116 @@
+"""v2 messages: history pages, post (idempotent), one message, edit, delete; events."""
+
+from typing import Any
+
+from apifairy import arguments, authenticate, other_responses, response
+from flask import Blueprint, current_app
+
+from parley.api.auth import access_auth, current_user
+from parley.api.decorators import json_body
+from parley.schemas.v1 import EmptySchema
+from parley.schemas.v2 import (
+    EventsPageSchema,
+    EventsQuerySchema,
+    HistoryPageSchema,
+    HistoryQuerySchema,
+    MessageCreateSchema,
+    MessageEditSchema,
+    MessageSchema,
+)
+from parley.services import channels, history, messages
+
+bp = Blueprint("messages", __name__)
+message_schema = MessageSchema()
+HIDDEN = "No such channel, or a private one you are not in."
+
+
+@bp.get("/channels/<id:channel_id>/messages")
+@authenticate(access_auth)
+@arguments(HistoryQuerySchema())
+@response(HistoryPageSchema())
+@other_responses({404: HIDDEN})
+def list_messages(query: dict[str, Any], channel_id: int) -> object:
+    """A page of messages in seq order: the newest, or those `before`/`after` a seq."""
+    channel = channels.visible_channel(current_user(), channel_id)
+    limit = _page_size(query.get("limit"), "HISTORY_PAGE_SIZE", "HISTORY_PAGE_MAX")
+    page = messages.history_page(
+        channel, before=query.get("before"), after=query.get("after"), limit=limit + 1
+    )
+    more = len(page) > limit
+    page = page[:limit] if "after" in query else page[len(page) - min(len(page), limit) :]
+    return {"messages": page, "more": more}
+
+
+@bp.post("/channels/<id:channel_id>/messages")
+@authenticate(access_auth)
+@json_body(MessageCreateSchema())
+@response(message_schema, 201, description="Posted.")
+@other_responses(
+    {
+        200: (MessageSchema, "A retransmission: the message first posted with this client_msg_id."),
+        403: "Join the channel first.",
+        404: HIDDEN,
+    }
+)
+def post_message(data: dict[str, str], channel_id: int) -> object:
+    """Post a message (Markdown); resending the same client_msg_id never posts twice."""
+    user = current_user()
+    channel = channels.visible_channel(user, channel_id)
+    message, created = messages.send_message(
+        user, channel.id, data["source"], client_msg_id=data["client_msg_id"]
+    )
+    return message, 201 if created else 200
+
+
+@bp.get("/channels/<id:channel_id>/messages/<id:message_id>")
+@authenticate(access_auth)
+@response(message_schema)
+@other_responses({404: "No such message in a channel you can see."})
+def get_message(channel_id: int, message_id: int) -> object:
+    """One message."""
+    channel = channels.visible_channel(current_user(), channel_id)
+    return messages.get_message(channel, message_id)
+
+
+@bp.patch("/channels/<id:channel_id>/messages/<id:message_id>")
+@authenticate(access_auth)
+@json_body(MessageEditSchema())
+@response(message_schema)
+@other_responses({403: "Not your message.", 404: "No such message in a channel you can see."})
+def edit_message(data: dict[str, str], channel_id: int, message_id: int) -> object:
+    """Change the source of one of your messages."""
+    user = current_user()
+    message = messages.get_message(channels.visible_channel(user, channel_id), message_id)
+    messages.edit_message(message, user, data["source"])
+    return message
+
+
+@bp.delete("/channels/<id:channel_id>/messages/<id:message_id>")
+@authenticate(access_auth)
+@response(EmptySchema(), 204, description="Deleted.")
+@other_responses({403: "Not your message.", 404: "No such message in a channel you can see."})
+def delete_message(channel_id: int, message_id: int) -> object:
+    """Delete one of your messages."""
+    user = current_user()
+    message = messages.get_message(channels.visible_channel(user, channel_id), message_id)
+    messages.delete_message(message, user)
+    return {}
+
+
+@bp.get("/channels/<id:channel_id>/events")
+@authenticate(access_auth)
+@arguments(EventsQuerySchema())
+@response(EventsPageSchema())
+@other_responses({404: HIDDEN, 410: "The cursor is older than the events kept: resync."})
+def list_events(query: dict[str, int], channel_id: int) -> object:
+    """The channel's events after the last seq you saw, in order: the resume contract of
+    the /v2 socket, over REST."""
+    channel = channels.visible_channel(current_user(), channel_id)
+    limit = _page_size(query.get("limit"), "REPLAY_PAGE_SIZE", "REPLAY_PAGE_SIZE")
+    events, more = history.replay(channel, query["after"], limit)
+    return {"events": events, "last_seq": channel.last_seq, "more": more}
+
+
+def _page_size(asked: int | None, default_key: str, max_key: str) -> int:
+    config = current_app.config
+    return int(min(asked or config[default_key], config[max_key]))

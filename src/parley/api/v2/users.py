@@ -1,0 +1,38 @@
+"""v2 users: sign up, look up."""
+
+from apifairy import authenticate, other_responses, response
+from flask import Blueprint
+
+from parley.api.auth import access_auth, current_user
+from parley.api.decorators import json_body
+from parley.schemas.v2 import SignUpSchema, UserSchema
+from parley.services import users
+
+bp = Blueprint("users", __name__)
+user_schema = UserSchema()
+
+
+@bp.post("/users")
+@json_body(SignUpSchema())
+@response(user_schema, 201, description="Signed up.")
+@other_responses({409: "The nickname is taken."})
+def sign_up(data: dict[str, str]) -> object:
+    """Sign up; then sign in with POST /tokens."""
+    return users.create_user(data["nickname"], data["password"])
+
+
+@bp.get("/users/me")
+@authenticate(access_auth)
+@response(user_schema)
+def me() -> object:
+    """The signed-in user."""
+    return current_user()
+
+
+@bp.get("/users/<id:user_id>")
+@authenticate(access_auth)
+@response(user_schema)
+@other_responses({404: "No such user."})
+def get_user(user_id: int) -> object:
+    """One user."""
+    return users.get_user(user_id)

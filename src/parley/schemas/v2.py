@@ -1,0 +1,228 @@
+"""API v2 schemas: request bodies and queries are strict, times are ISO 8601 in UTC.
+
+The same schemas describe the Socket.IO /v2 payloads (parley.realtime.v2), so the
+OpenAPI document and the realtime protocol cannot drift apart.
+"""
+
+from typing import Any
+
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+
+from parley.extensions import ma
+from parley.models import ChannelKind, EventKind, MemberRole
+from parley.models.base import utcnow
+from parley.models.channel import CHANNEL_NAME_MAX_LENGTH
+from parley.models.message import CLIENT_MSG_ID_MAX_LENGTH
+from parley.schemas.fields import no_control_characters, not_blank
+from parley.schemas.v1 import NICKNAME_RULES, PASSWORD_RULES, SOURCE_RULES, Rules
+
+TOPIC_MAX_LENGTH = 250
+SEQ = validate.Range(min=0)
+CHANNEL_NAME_RULES: Rules = [
+    validate.Length(1, CHANNEL_NAME_MAX_LENGTH),
+    not_blank,
+    no_control_characters,
+]
+CLIENT_MSG_ID_RULES: Rules = [
+    validate.Length(1, CLIENT_MSG_ID_MAX_LENGTH),
+    no_control_characters,
+]
+
+
+class V2Schema(ma.Schema):  # type: ignore[name-defined,misc]
+    """Unknown fields are refused by name, never ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class SignUpSchema(V2Schema):
+    """POST /users."""
+
+    nickname = fields.String(required=True, validate=NICKNAME_RULES)
+    password = fields.String(required=True, load_only=True, validate=PASSWORD_RULES)
+
+
+class UserSchema(V2Schema):
+    """A user as others see them."""
+
+    id = fields.Integer(dump_only=True)
+    nickname = fields.String(dump_only=True)
+    online = fields.Boolean(dump_only=True)
+    last_seen_at = fields.DateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class TokenPairSchema(V2Schema):
+    """A sign-in or refresh: send `access_token` as Bearer; trade `refresh_token` once."""
+
+    access_token = fields.String(dump_only=True)
+    token_type = fields.Constant("Bearer", dump_only=True)
+    expires_in = fields.Method("seconds_left", dump_only=True)
+    access_expires_at = fields.DateTime(dump_only=True)
+    refresh_token = fields.String(dump_only=True)
+    refresh_expires_at = fields.DateTime(dump_only=True)
+
+    def seconds_left(self, pair: Any) -> int:
+        """Seconds until the access token expires."""
+        return max(0, int((pair.access_expires_at - utcnow()).total_seconds()))
+
+
+class RefreshSchema(V2Schema):
+    """PUT /tokens: the refresh token to trade."""
+
+    refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class MembershipSchema(V2Schema):
+    """The caller's place in a channel."""
+
+    role = fields.Enum(MemberRole, by_value=True, dump_only=True)
+    last_read_seq = fields.Integer(dump_only=True)
+    joined_at = fields.DateTime(dump_only=True)
+
+
+class ChannelSchema(V2Schema):
+    """A channel, with the caller's membership (null when not a member).
+
+    Dumps a parley.services.channels.ChannelView.
+    """
+
+    id = fields.Integer(attribute="channel.id", dump_only=True)
+    kind = fields.Enum(ChannelKind, by_value=True, attribute="channel.kind", dump_only=True)
+    name = fields.String(attribute="channel.name", dump_only=True, allow_none=True)
+    topic = fields.String(attribute="channel.topic", dump_only=True)
+    last_seq = fields.Integer(attribute="channel.last_seq", dump_only=True)
+    created_at = fields.DateTime(attribute="channel.created_at", dump_only=True)
+    membership = fields.Nested(MembershipSchema, dump_only=True, allow_none=True)
+
+
+class ChannelCreateSchema(V2Schema):
+    """POST /channels: a public or private channel."""
+
+    name = fields.String(required=True, validate=CHANNEL_NAME_RULES)
+    kind = fields.Enum(
+        ChannelKind,
+        by_value=True,
+        load_default=ChannelKind.PUBLIC,
+        validate=validate.OneOf([ChannelKind.PUBLIC, ChannelKind.PRIVATE]),
+    )
+    topic = fields.String(load_default="", validate=[validate.Length(0, TOPIC_MAX_LENGTH)])
+
+
+class ChannelListSchema(V2Schema):
+    """Every channel the caller may see."""
+
+    channels = fields.List(fields.Nested(ChannelSchema))
+
+
+class UserRefSchema(V2Schema):
+    """A body naming one user: POST /channels/direct, POST /channels/<id>/members."""
+
+    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class MemberSchema(V2Schema):
+    """A member of a channel."""
+
+    user_id = fields.Integer(dump_only=True)
+    role = fields.Enum(MemberRole, by_value=True, dump_only=True)
+    joined_at = fields.DateTime(dump_only=True)
+
+
+class MemberListSchema(V2Schema):
+    """A channel's members."""
+
+    members = fields.List(fields.Nested(MemberSchema))
+
+
+class PreviewSchema(V2Schema):
+    """A link preview, plain text."""
+
+    url = fields.String(dump_only=True)
+    title = fields.String(dump_only=True)
+    description = fields.String(dump_only=True)
+
+
+class MessageSchema(V2Schema):
+    """A message; a deleted one keeps its place (seq) with no content."""
+
+    id = fields.Integer(dump_only=True)
+    channel_id = fields.Integer(dump_only=True)
+    seq = fields.Integer(dump_only=True)
+    author_id = fields.Integer(attribute="user_id", dump_only=True)
+    source = fields.String(dump_only=True)
+    html = fields.String(dump_only=True)
+    previews = fields.Method("previews_of", dump_only=True)
+    client_msg_id = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    deleted = fields.Method("is_deleted", dump_only=True)
+
+    def previews_of(self, message: Any) -> list[dict[str, str]]:
+        """Link previews found so far (none until the job ran)."""
+        return PreviewSchema(many=True).dump(message.previews or [])  # type: ignore[no-any-return]
+
+    def is_deleted(self, message: Any) -> bool:
+        """Whether the author deleted it."""
+        return message.deleted_at is not None
+
+
+class MessageCreateSchema(V2Schema):
+    """POST /channels/<id>/messages: a retransmission with the same client_msg_id returns
+    the original message instead of posting twice."""
+
+    source = fields.String(required=True, validate=SOURCE_RULES)
+    client_msg_id = fields.String(required=True, validate=CLIENT_MSG_ID_RULES)
+
+
+class MessageEditSchema(V2Schema):
+    """PATCH /channels/<id>/messages/<id>."""
+
+    source = fields.String(required=True, validate=SOURCE_RULES)
+
+
+class HistoryQuerySchema(V2Schema):
+    """Keyset pages by seq: `before` (older), `after` (newer), or neither (the newest)."""
+
+    before = fields.Integer(validate=validate.Range(min=1))
+    after = fields.Integer(validate=SEQ)
+    limit = fields.Integer(validate=validate.Range(min=1))
+
+    @validates_schema
+    def one_direction(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """`before` and `after` together would be two pages."""
+        if "before" in data and "after" in data:
+            raise ValidationError("Use either before or after, not both.", "before")
+
+
+class HistoryPageSchema(V2Schema):
+    """A page of messages in seq order; `more` says whether the same direction has more."""
+
+    messages = fields.List(fields.Nested(MessageSchema))
+    more = fields.Boolean()
+
+
+class EventsQuerySchema(V2Schema):
+    """GET /channels/<id>/events: everything after the last seq the client saw."""
+
+    after = fields.Integer(required=True, validate=SEQ)
+    limit = fields.Integer(validate=validate.Range(min=1))
+
+
+class EventSchema(V2Schema):
+    """A channel event: the Socket.IO /v2 push of the same name, and a replayed one."""
+
+    channel_id = fields.Integer(dump_only=True)
+    seq = fields.Integer(dump_only=True)
+    type = fields.Enum(EventKind, by_value=True, attribute="kind", dump_only=True)
+    message = fields.Nested(MessageSchema, dump_only=True, allow_none=True)
+    user_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+class EventsPageSchema(V2Schema):
+    """Missed events in seq order; `more` says to ask again after the last one."""
+
+    events = fields.List(fields.Nested(EventSchema))
+    last_seq = fields.Integer()
+    more = fields.Boolean()

@@ -1,0 +1,47 @@
+"""The OpenAPI document is generated from the v2 routes and describes every response."""
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from parley.security_headers import CONTENT_SECURITY_POLICY
+
+
+def test_every_v2_route_and_response_is_documented(app: Flask, client: FlaskClient) -> None:
+    spec = client.get("/api/v2/openapi.json").json
+    routes = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v2/") and not rule.rule.endswith(("openapi.json", "docs"))
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+
+    assert {"User", "Message", "Channel", "Event", "FlackUser", "FlackMessage"} <= set(
+        spec["components"]["schemas"]
+    )
+    documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
+    assert routes <= documented, routes - documented
+    for path, method in routes:
+        responses = spec["paths"][path][method]["responses"]
+        success = [code for code in responses if code.startswith("2")]
+        assert success, (path, method)
+        for code in success:
+            # A finished job answers with its operation's own response, of any shape.
+            if code != "204" and path != "/api/v2/jobs/{job_id}":
+                assert "content" in responses[code], (path, method, code)
+
+
+def test_interactive_docs_are_served_from_this_origin(client: FlaskClient) -> None:
+    page = client.get("/api/v2/docs")
+    with client.get("/static/vendor/swagger-ui-dist/swagger-ui-bundle.js") as bundle:
+        bundle_size = len(bundle.data)
+
+    assert page.status_code == 200
+    assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "https://" not in page.get_data(as_text=True)
+    assert bundle.status_code == 200
+    assert bundle_size > 100_000
+    assert client.get("/static/vendor/swagger-ui-dist/package.json").status_code == 404
+    assert client.get("/static/vendor/left-pad/index.js").status_code == 404
