@@ -68,7 +68,6 @@ def delete_rows() -> None:
     """Empty every table but keep the default channel the migration created."""
     for statement in (
         "DELETE FROM channel_events",
-        "DELETE FROM socket_sessions",
         "DELETE FROM messages",
         "DELETE FROM memberships",
         "DELETE FROM tokens",

@@ -10,7 +10,6 @@ from parley.models.channel import (
 from parley.models.event import ChannelEvent, EventKind
 from parley.models.job import Job, JobStatus
 from parley.models.message import Message
-from parley.models.socket_session import SocketSession
 from parley.models.token import Token, TokenKind
 from parley.models.user import User
 
@@ -25,7 +24,6 @@ __all__ = [
     "MemberRole",
     "Membership",
     "Message",
-    "SocketSession",
     "Token",
     "TokenKind",
     "User",

@@ -83,14 +83,6 @@ def visible_channel(user: User, channel_id: int) -> Channel:
     return channel
 
 
-def member_channel(user: User, channel_id: int) -> Channel:
-    """A channel the user belongs to; a public one they have not joined is forbidden."""
-    channel = visible_channel(user, channel_id)
-    if not is_member(user, channel):
-        raise ForbiddenError("join the channel first")
-    return channel
-
-
 def view_of(user: User, channel: Channel) -> ChannelView:
     """The channel with the user's membership."""
     return ChannelView(channel, membership(user, channel))

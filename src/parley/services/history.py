@@ -81,14 +81,6 @@ def views_of(rows: Sequence[ChannelEvent]) -> list[EventView]:
     ]
 
 
-def view_of(
-    channel_id: int, seq: int, kind: EventKind, *, message_id: int | None, user_id: int | None
-) -> EventView:
-    """One live event, as views_of() shows a replayed one."""
-    message = db.session.get(Message, message_id) if message_id is not None else None
-    return EventView(channel_id, seq, kind, message, user_id)
-
-
 def cursor_is_stale(channel: Channel, after_seq: int) -> bool:
     """Whether events after `after_seq` can no longer be replayed in full.
 

@@ -136,17 +136,18 @@ def list_changed_from(channel: Channel, since: datetime) -> Sequence[Message]:
 
 def history_page(
     channel: Channel, *, before: int | None = None, after: int | None = None, limit: int
-) -> Sequence[Message]:
-    """Up to `limit` live messages by seq, in seq order: the newest before `before`,
-    the oldest after `after`, or the newest of all."""
+) -> tuple[Sequence[Message], bool]:
+    """Up to `limit` live messages in seq order, and whether that direction has more:
+    the newest before `before`, the oldest after `after`, or the newest of all."""
     query = select(Message).where(Message.channel_id == channel.id, Message.deleted_at.is_(None))
     if after is not None:
         query = query.where(Message.seq > after).order_by(Message.seq)
-        return db.session.scalars(query.limit(limit)).all()
+        oldest_first = db.session.scalars(query.limit(limit + 1)).all()
+        return oldest_first[:limit], len(oldest_first) > limit
     if before is not None:
         query = query.where(Message.seq < before)
-    newest_first = db.session.scalars(query.order_by(Message.seq.desc()).limit(limit)).all()
-    return newest_first[::-1]
+    newest_first = db.session.scalars(query.order_by(Message.seq.desc()).limit(limit + 1)).all()
+    return newest_first[:limit][::-1], len(newest_first) > limit
 
 
 def _check_author(message: Message, user: User, action: str) -> None:

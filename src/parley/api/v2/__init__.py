@@ -8,6 +8,8 @@ served at /api/v2/openapi.json.
 from flask import Blueprint
 
 V2_BLUEPRINT = "api_v2"
+# What a channel that does not exist, and a private one you are not in, both answer.
+HIDDEN = "No such channel, or a private one you are not in."
 
 
 def build_api_blueprint() -> Blueprint:

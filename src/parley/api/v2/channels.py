@@ -7,6 +7,7 @@ from flask import Blueprint
 
 from parley.api.auth import access_auth, current_user
 from parley.api.decorators import json_body
+from parley.api.v2 import HIDDEN
 from parley.schemas.v2 import (
     ChannelCreateSchema,
     ChannelListSchema,
@@ -54,7 +55,7 @@ def open_direct(data: dict[str, int]) -> object:
 @bp.get("/channels/<id:channel_id>")
 @authenticate(access_auth)
 @response(channel_schema)
-@other_responses({404: "No such channel, or a private one you are not in."})
+@other_responses({404: HIDDEN})
 def get_channel(channel_id: int) -> object:
     """One channel."""
     user = current_user()

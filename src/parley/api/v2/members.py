@@ -5,12 +5,12 @@ from flask import Blueprint
 
 from parley.api.auth import access_auth, current_user
 from parley.api.decorators import json_body
+from parley.api.v2 import HIDDEN
 from parley.schemas.v1 import EmptySchema
 from parley.schemas.v2 import ChannelSchema, MemberListSchema, UserRefSchema
 from parley.services import channels, users
 
 bp = Blueprint("members", __name__)
-HIDDEN = "No such channel, or a private one you are not in."
 
 
 @bp.get("/channels/<id:channel_id>/members")

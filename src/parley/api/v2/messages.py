@@ -7,6 +7,7 @@ from flask import Blueprint, current_app
 
 from parley.api.auth import access_auth, current_user
 from parley.api.decorators import json_body
+from parley.api.v2 import HIDDEN
 from parley.schemas.v1 import EmptySchema
 from parley.schemas.v2 import (
     EventsPageSchema,
@@ -21,7 +22,6 @@ from parley.services import channels, history, messages
 
 bp = Blueprint("messages", __name__)
 message_schema = MessageSchema()
-HIDDEN = "No such channel, or a private one you are not in."
 
 
 @bp.get("/channels/<id:channel_id>/messages")
@@ -33,11 +33,9 @@ def list_messages(query: dict[str, Any], channel_id: int) -> object:
     """A page of messages in seq order: the newest, or those `before`/`after` a seq."""
     channel = channels.visible_channel(current_user(), channel_id)
     limit = _page_size(query.get("limit"), "HISTORY_PAGE_SIZE", "HISTORY_PAGE_MAX")
-    page = messages.history_page(
-        channel, before=query.get("before"), after=query.get("after"), limit=limit + 1
+    page, more = messages.history_page(
+        channel, before=query.get("before"), after=query.get("after"), limit=limit
     )
-    more = len(page) > limit
-    page = page[:limit] if "after" in query else page[len(page) - min(len(page), limit) :]
     return {"messages": page, "more": more}
 
 
