@@ -27,6 +27,7 @@ def test_names_are_unique_and_validated(client: FlaskClient) -> None:
     taken = ada.call("POST", "/channels", {"name": "lobby"})
     bad_kind = ada.call("POST", "/channels", {"name": "x", "kind": "direct"})
     blank = ada.call("POST", "/channels", {"name": "   "})
+    nul_topic = ada.call("POST", "/channels", {"name": "y", "topic": "a\x00b"})
 
     assert taken.status_code == 409
     assert "name" in taken.json["errors"]
@@ -34,6 +35,8 @@ def test_names_are_unique_and_validated(client: FlaskClient) -> None:
     assert "kind" in bad_kind.json["errors"]
     assert blank.status_code == 400
     assert "name" in blank.json["errors"]
+    assert nul_topic.status_code == 400
+    assert "topic" in nul_topic.json["errors"]
 
 
 def test_a_direct_channel_is_one_per_pair_whoever_opens_it(client: FlaskClient) -> None:

@@ -174,3 +174,21 @@ def test_beat_prunes_events_past_their_retention(app: Flask, ada: Caller) -> Non
     assert ada.call("GET", f"/channels/{lobby}/events?after=0").status_code == 410
     kept = ada.call("GET", f"/channels/{lobby}/events?after=2").json["events"]
     assert [e["message"]["source"] for e in kept] == ["recent"]
+
+
+def test_numbers_past_what_the_columns_hold_are_refused_by_name(ada: Caller) -> None:
+    lobby = ada.channel("lobby")
+    huge = 10**30
+
+    for method, path, body, field in [
+        ("GET", f"/channels/{lobby}/messages?before={huge}", None, "before"),
+        ("GET", f"/channels/{lobby}/messages?after={huge}", None, "after"),
+        ("GET", f"/channels/{lobby}/messages?limit={huge}", None, "limit"),
+        ("GET", f"/channels/{lobby}/events?after={huge}", None, "after"),
+        ("GET", f"/channels/{lobby}/events?after=0&limit={huge}", None, "limit"),
+        ("POST", "/channels/direct", {"user_id": huge}, "user_id"),
+        ("POST", f"/channels/{lobby}/members", {"user_id": huge}, "user_id"),
+    ]:
+        response = ada.call(method, path, body)
+        assert response.status_code == 400, (path, response.status_code)
+        assert field in response.json["errors"], (path, response.json)

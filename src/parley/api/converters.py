@@ -5,9 +5,8 @@ from typing import Any
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
+from parley.models.base import MAX_ID
 from parley.models.job import JOB_ID_LENGTH
-
-MAX_ID = 2**31 - 1  # the largest key an INTEGER column holds on every supported database
 
 
 class InvalidIdError(NotFound):

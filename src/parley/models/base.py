@@ -7,6 +7,11 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Enum
 from sqlalchemy.types import TypeDecorator
 
+# The largest key an INTEGER column holds on every supported database.
+MAX_ID = 2**31 - 1
+# The largest seq a BIGINT column holds.
+MAX_SEQ = 2**63 - 1
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""

@@ -10,14 +10,18 @@ from marshmallow import RAISE, ValidationError, fields, validate, validates_sche
 
 from parley.extensions import ma
 from parley.models import ChannelKind, EventKind, MemberRole
-from parley.models.base import utcnow
+from parley.models.base import MAX_ID, MAX_SEQ, utcnow
 from parley.models.channel import CHANNEL_NAME_MAX_LENGTH
 from parley.models.message import CLIENT_MSG_ID_MAX_LENGTH
 from parley.schemas.fields import no_control_characters, not_blank
 from parley.schemas.v1 import NICKNAME_RULES, PASSWORD_RULES, SOURCE_RULES, Rules
 
 TOPIC_MAX_LENGTH = 250
-SEQ = validate.Range(min=0)
+# Bounded by what the columns hold: a larger number is a 400, never a database error.
+ID = validate.Range(1, MAX_ID)
+SEQ = validate.Range(0, MAX_SEQ)
+POSITIVE_SEQ = validate.Range(1, MAX_SEQ)
+PAGE_LIMIT = validate.Range(1, MAX_ID)  # then capped by the page size settings
 CHANNEL_NAME_RULES: Rules = [
     validate.Length(1, CHANNEL_NAME_MAX_LENGTH),
     not_blank,
@@ -107,7 +111,9 @@ class ChannelCreateSchema(V2Schema):
         load_default=ChannelKind.PUBLIC,
         validate=validate.OneOf([ChannelKind.PUBLIC, ChannelKind.PRIVATE]),
     )
-    topic = fields.String(load_default="", validate=[validate.Length(0, TOPIC_MAX_LENGTH)])
+    topic = fields.String(
+        load_default="", validate=[validate.Length(0, TOPIC_MAX_LENGTH), no_control_characters]
+    )
 
 
 class ChannelListSchema(V2Schema):
@@ -119,7 +125,7 @@ class ChannelListSchema(V2Schema):
 class UserRefSchema(V2Schema):
     """A body naming one user: POST /channels/direct, POST /channels/<id>/members."""
 
-    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    user_id = fields.Integer(required=True, strict=True, validate=ID)
 
 
 class MemberSchema(V2Schema):
@@ -185,9 +191,9 @@ class MessageEditSchema(V2Schema):
 class HistoryQuerySchema(V2Schema):
     """Keyset pages by seq: `before` (older), `after` (newer), or neither (the newest)."""
 
-    before = fields.Integer(validate=validate.Range(min=1))
+    before = fields.Integer(validate=POSITIVE_SEQ)
     after = fields.Integer(validate=SEQ)
-    limit = fields.Integer(validate=validate.Range(min=1))
+    limit = fields.Integer(validate=PAGE_LIMIT)
 
     @validates_schema
     def one_direction(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -207,7 +213,7 @@ class EventsQuerySchema(V2Schema):
     """GET /channels/<id>/events: everything after the last seq the client saw."""
 
     after = fields.Integer(required=True, validate=SEQ)
-    limit = fields.Integer(validate=validate.Range(min=1))
+    limit = fields.Integer(validate=PAGE_LIMIT)
 
 
 class EventSchema(V2Schema):
