@@ -67,6 +67,7 @@ def postgres_url() -> str:
 def delete_rows() -> None:
     """Empty every table but keep the default channel the migration created."""
     for statement in (
+        "DELETE FROM socket_sessions",
         "DELETE FROM channel_events",
         "DELETE FROM messages",
         "DELETE FROM memberships",

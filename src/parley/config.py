@@ -95,6 +95,9 @@ class Config:
     CHANNEL_EVENT_RETENTION_SECONDS = _env_int("CHANNEL_EVENT_RETENTION_SECONDS", 7 * 86400)
     # GET /channels/<id>/events answers at most this many events at a time.
     REPLAY_PAGE_SIZE = _env_int("REPLAY_PAGE_SIZE", 500)
+    # A /v2 socket resuming further behind than this in one channel is told to resync
+    # (load the history over REST) rather than replayed event by event.
+    REPLAY_MAX_EVENTS = _env_int("REPLAY_MAX_EVENTS", 10_000)
     # Message history pages: the default and the largest size a client may ask for.
     HISTORY_PAGE_SIZE = _env_int("HISTORY_PAGE_SIZE", 50)
     HISTORY_PAGE_MAX = _env_int("HISTORY_PAGE_MAX", 100)

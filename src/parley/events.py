@@ -11,6 +11,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 domain_event = _signals.signal("parley.domain-event")
+# The one exception to "after the commit": see withdraw().
+access_ending = _signals.signal("parley.access-ending")
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,20 @@ class MemberLeft:
 
 
 @dataclass(frozen=True)
-class SessionRevoked:
-    """A sign-in (token family) was revoked: its sockets must go."""
+class MembershipEnding:
+    """A user is about to stop being a member of a channel (sent before the commit)."""
 
-    family: str
+    channel_id: int
+    user_id: int
+
+
+@dataclass(frozen=True)
+class SessionRevoked:
+    """A sign-in (token family) was revoked, or all of the user's (family None):
+    its sockets must go."""
+
+    user_id: int
+    family: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,3 +108,13 @@ DomainEvent = UserCreated | UserUpdated | ChannelChange | JobFinished | SessionR
 def publish(event: DomainEvent) -> None:
     """Hand a committed change to every subscriber; call only after the commit."""
     domain_event.send(event)
+
+
+def withdraw(event: MembershipEnding) -> None:
+    """Stop a leaving member's live events; call before the commit, with the channel locked.
+
+    Taking the member's sockets out of the channel only after the commit would let a
+    message posted in between reach them. Every later event of the channel waits for
+    this transaction's lock on the channel row, so it is published after this.
+    """
+    access_ending.send(event)

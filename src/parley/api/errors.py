@@ -22,6 +22,7 @@ from parley.services.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    ServiceError,
     StaleCursorError,
     UnauthorizedError,
 )
@@ -107,20 +108,30 @@ def _validation_error(status: int, messages: Any) -> ErrorResponse:
     return jsonify(validation_error_body(status, messages)), status, {}
 
 
-def _not_found(error: NotFoundError) -> ErrorResponse:
-    return error_response(404, error.message)
+def service_error_body(error: ServiceError) -> tuple[dict[str, Any], int]:
+    """The envelope and status REST answers a service error with (for socket acks)."""
+    if isinstance(error, ConflictError):
+        return error_body(409, error.reason, {error.field: [error.reason]}), 409
+    if isinstance(error, StaleCursorError):
+        return error_body(410, error.message, {"after": ["Too old: resync."]}), 410
+    status = _SERVICE_ERROR_STATUS.get(type(error), 400)
+    return error_body(status, error.message), status
+
+
+_SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+}
+
+
+def _service_error(error: ServiceError) -> ErrorResponse:
+    body, status = service_error_body(error)
+    return jsonify(body), status, {}
 
 
 def _unauthorized(error: UnauthorizedError) -> ErrorResponse:
     return error_response(401, error.message, headers={"WWW-Authenticate": "Bearer"})
-
-
-def _stale_cursor(error: StaleCursorError) -> ErrorResponse:
-    return error_response(410, error.message, {"after": ["Too old: resync."]})
-
-
-def _forbidden(error: ForbiddenError) -> ErrorResponse:
-    return error_response(403, error.message)
 
 
 def conflict_response(error: ConflictError, status: int) -> ErrorResponse:
@@ -142,10 +153,9 @@ def register_error_handlers(app: Flask) -> None:
     """Answer every error, of every version, with the JSON envelope."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InvalidIdError, _invalid_id)
-    app.register_error_handler(NotFoundError, _not_found)
-    app.register_error_handler(ForbiddenError, _forbidden)
+    for error in (NotFoundError, ForbiddenError, StaleCursorError):
+        app.register_error_handler(error, _service_error)
     app.register_error_handler(UnauthorizedError, _unauthorized)
-    app.register_error_handler(StaleCursorError, _stale_cursor)
     app.register_error_handler(ConflictError, lambda error: conflict_response(error, 409))
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(RedisError, _store_unavailable)

@@ -24,7 +24,7 @@ def _async_mode() -> str:
 def init_app(app: Flask) -> None:
     """Serve Socket.IO on /socket.io/ and push domain events to sockets."""
     # Importing the handler modules registers their @socketio.on handlers.
-    from parley.realtime import emit, v1  # noqa: F401
+    from parley.realtime import channel_events, emit, v1, v2  # noqa: F401
     from parley.realtime.compression import DeclineWebSocketCompression
 
     socketio.init_app(
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     )
     app.wsgi_app = DeclineWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
     emit.subscribe()
+    channel_events.subscribe()
 
 
 def _client_manager(app: Flask) -> python_socketio.Manager:

@@ -6,7 +6,7 @@ OpenAPI document and the realtime protocol cannot drift apart.
 
 from typing import Any
 
-from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, ValidationError, fields, validate, validates, validates_schema
 
 from parley.extensions import ma
 from parley.models import ChannelKind, EventKind, MemberRole
@@ -232,3 +232,85 @@ class EventsPageSchema(V2Schema):
     events = fields.List(fields.Nested(EventSchema))
     last_seq = fields.Integer()
     more = fields.Boolean()
+
+
+# The Socket.IO /v2 namespace (docs/realtime-v2.md). Channel events use EventSchema.
+
+MAX_CURSORS = 1000
+
+
+class SocketAuthSchema(V2Schema):
+    """The `auth` of a /v2 connection: an access token and, per channel id, the last seq
+    the client applied (events after it are replayed)."""
+
+    token = fields.String(required=True, validate=validate.Length(1, 200))
+    cursors = fields.Dict(
+        keys=fields.Integer(validate=ID),
+        values=fields.Integer(strict=True, validate=SEQ),
+        load_default=dict,
+    )
+
+    @validates("cursors")
+    def few_enough(self, cursors: dict[int, int], **kwargs: Any) -> None:
+        """One socket follows at most MAX_CURSORS channels' cursors."""
+        if len(cursors) > MAX_CURSORS:
+            raise ValidationError(f"At most {MAX_CURSORS} channels.")
+
+
+class SocketPostSchema(V2Schema):
+    """The `post_message` event: as POST /channels/<id>/messages, with the channel's id."""
+
+    channel_id = fields.Integer(required=True, strict=True, validate=ID)
+    source = fields.String(required=True, validate=SOURCE_RULES)
+    client_msg_id = fields.String(required=True, validate=CLIENT_MSG_ID_RULES)
+
+
+class ErrorSchema(V2Schema):
+    """The error envelope, as every REST error answers."""
+
+    code = fields.Integer(dump_only=True)
+    error = fields.String(dump_only=True)
+    message = fields.String(dump_only=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), dump_only=True)
+
+
+class SocketAckSchema(V2Schema):
+    """The acknowledgement of `post_message`: the REST status, and the message or the error."""
+
+    status = fields.Integer(dump_only=True)
+    message = fields.Nested(MessageSchema, dump_only=True)
+    error = fields.Nested(ErrorSchema, dump_only=True)
+
+
+class ResumedSchema(V2Schema):
+    """`resumed`: the replay of a channel is complete; what follows is live."""
+
+    channel_id = fields.Integer(dump_only=True)
+    last_seq = fields.Integer(dump_only=True)
+
+
+class ResyncSchema(V2Schema):
+    """`resync`: the cursor cannot be replayed; load the history, then apply events after
+    `last_seq` (live ones keep coming)."""
+
+    channel_id = fields.Integer(dump_only=True)
+    last_seq = fields.Integer(dump_only=True)
+    reason = fields.String(dump_only=True)
+
+
+class ChannelUnavailableSchema(V2Schema):
+    """`channel_unavailable`: a cursor named a channel the socket cannot follow."""
+
+    channel_id = fields.Integer(dump_only=True)
+    code = fields.Integer(dump_only=True)
+    message = fields.String(dump_only=True)
+
+
+SOCKET_SCHEMAS = (
+    SocketAuthSchema,
+    SocketPostSchema,
+    SocketAckSchema,
+    ResumedSchema,
+    ResyncSchema,
+    ChannelUnavailableSchema,
+)

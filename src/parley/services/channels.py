@@ -72,6 +72,13 @@ def is_member(user: User, channel: Channel) -> bool:
     return membership(user, channel) is not None
 
 
+def member_channel_ids(user_id: int) -> list[int]:
+    """The ids of every channel the user belongs to."""
+    return list(
+        db.session.scalars(select(Membership.channel_id).where(Membership.user_id == user_id))
+    )
+
+
 def visible_channel(user: User, channel_id: int) -> Channel:
     """A channel the user may see: public, or one they belong to.
 
@@ -225,6 +232,9 @@ def _dismiss(user: User, channel: Channel) -> None:
         raise NotFoundError(f"user {user.id} is not a member of channel {channel.id}")
     db.session.delete(gone)
     seq = history.record(channel.id, EventKind.MEMBER_LEFT, user_id=user.id)
+    # Should the commit fail, the user stays a member whose open sockets get no more
+    # live events; reconnecting (as after any error) puts them back in the channel.
+    events.withdraw(events.MembershipEnding(channel.id, user.id))
     db.session.commit()
     events.publish(events.MemberLeft(channel.id, user.id, seq))
 

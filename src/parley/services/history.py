@@ -1,6 +1,6 @@
 """The channel event log: seqs handed out, events recorded, replayed and pruned."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -109,6 +109,21 @@ def replay(channel: Channel, after_seq: int, limit: int) -> tuple[list[EventView
         )
     rows = events_after(channel.id, after_seq, limit + 1)
     return views_of(rows[:limit]), len(rows) > limit
+
+
+def replay_pages(channel: Channel, after_seq: int, page_size: int) -> Iterator[list[EventView]]:
+    """Every event after the cursor, a page at a time, until a page finds no more.
+
+    The cursor is checked once, up front (StaleCursorError); events committed while
+    the pages are read are included, so the last page ends at the newest event.
+    """
+    views, more = replay(channel, after_seq, page_size)
+    while views:
+        yield views
+        if not more:
+            return
+        rows = events_after(channel.id, views[-1].seq, page_size + 1)
+        views, more = views_of(rows[:page_size]), len(rows) > page_size
 
 
 def prune_before(moment: datetime) -> int:

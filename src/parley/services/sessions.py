@@ -59,22 +59,22 @@ def refresh(secret: str) -> TokenPair:
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
-        revoke_family(token.family)
+        revoke_family(token.user_id, token.family)
         raise UnauthorizedError(INVALID_REFRESH)
     pair = _issue_pair(token.user, token.family)
     db.session.commit()
     return pair
 
 
-def revoke_family(family: str) -> None:
-    """End a session: revoke every token of the family and disconnect its sockets."""
+def revoke_family(user_id: int, family: str) -> None:
+    """End the user's session: revoke every token of the family and disconnect its sockets."""
     db.session.execute(
         update(Token)
-        .where(Token.family == family, Token.revoked_at.is_(None))
+        .where(Token.user_id == user_id, Token.family == family, Token.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
     db.session.commit()
-    events.publish(events.SessionRevoked(family))
+    events.publish(events.SessionRevoked(user_id, family))
 
 
 def _issue_pair(user: User, family: str) -> TokenPair:

@@ -45,6 +45,8 @@ def update_user(user: User, *, nickname: str | None = None, password: str | None
     with _nickname_race_lost_as_conflict():
         db.session.commit()
     events.publish(events.UserUpdated(user.id))
+    if password is not None:  # every session ended: their sockets go too
+        events.publish(events.SessionRevoked(user.id))
 
 
 def get_user(user_id: int) -> User:

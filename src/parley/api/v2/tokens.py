@@ -35,7 +35,7 @@ def refresh(data: dict[str, str]) -> object:
 @response(EmptySchema(), 204, description="Signed out.")
 def sign_out() -> object:
     """Sign out: revoke this session's tokens and disconnect its sockets."""
-    family = current_token().family
-    assert family is not None  # access tokens always belong to a family
-    sessions.revoke_family(family)
+    token = current_token()
+    assert token.family is not None  # access tokens always belong to a family
+    sessions.revoke_family(token.user_id, token.family)
     return {}

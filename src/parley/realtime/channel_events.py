@@ -1,0 +1,208 @@
+"""API v2's live channel events: rooms, pushes to members, replay, moving sockets.
+
+Every socket of a member sits in its channel's room on /v2. A channel change is
+pushed to that room after its commit, as the event of the same name and schema the
+REST events endpoint replays. Sockets held by other instances are moved between
+rooms, and disconnected, through python-socketio's message queue; the registry
+(parley.services.sockets) says which sockets a user holds.
+"""
+
+import logging
+from typing import Any
+
+from flask import current_app
+
+from parley import events
+from parley.extensions import db, socketio
+from parley.models import Channel, ChannelKind, EventKind, Message
+from parley.schemas.v2 import (
+    ChannelUnavailableSchema,
+    EventSchema,
+    ResumedSchema,
+    ResyncSchema,
+)
+from parley.services import channels, history, sockets
+from parley.services.errors import StaleCursorError
+from parley.services.history import EventView
+
+log = logging.getLogger(__name__)
+
+V2_NAMESPACE = "/v2"
+_event_schema = EventSchema()
+_resumed_schema = ResumedSchema()
+_resync_schema = ResyncSchema()
+_unavailable_schema = ChannelUnavailableSchema()
+_KINDS: dict[type[events.ChannelChange], EventKind] = {
+    events.MessagePosted: EventKind.MESSAGE_POSTED,
+    events.MessageEdited: EventKind.MESSAGE_EDITED,
+    events.MessageDeleted: EventKind.MESSAGE_DELETED,
+    events.MemberJoined: EventKind.MEMBER_JOINED,
+    events.MemberLeft: EventKind.MEMBER_LEFT,
+}
+
+
+def channel_room(channel_id: int) -> str:
+    """The room of every member socket of a channel."""
+    return f"channel:{channel_id}"
+
+
+def event_payload(view: EventView) -> dict[str, Any]:
+    """The payload of a channel event, live or replayed."""
+    payload: dict[str, Any] = _event_schema.dump(view)
+    return payload
+
+
+def replay_to(sid: str, channel: Channel, after_seq: int) -> None:
+    """Send one socket the channel's events after its cursor, then `resumed`.
+
+    A cursor that cannot be replayed (pruned, from another database, or further behind
+    than REPLAY_MAX_EVENTS) gets `resync` instead. Call after the socket joined the
+    room: an event committed meanwhile then arrives live, replayed, or both, and never
+    neither; clients drop the seqs they have.
+    """
+    config = current_app.config
+    last = after_seq
+    local = holds(sid)  # a resume on connect, not a join made elsewhere: skip the queue
+    try:
+        if channel.last_seq - after_seq > config["REPLAY_MAX_EVENTS"]:
+            raise StaleCursorError(f"more than {config['REPLAY_MAX_EVENTS']} events to replay")
+        for page in history.replay_pages(channel, after_seq, config["REPLAY_PAGE_SIZE"]):
+            for view in page:
+                _emit(view.kind.value, event_payload(view), sid, local=local)
+            last = page[-1].seq
+    except StaleCursorError as error:
+        _emit(
+            "resync",
+            _resync_schema.dump(
+                {"channel_id": channel.id, "last_seq": channel.last_seq, "reason": error.message}
+            ),
+            sid,
+            local=local,
+        )
+        return
+    resumed = _resumed_schema.dump({"channel_id": channel.id, "last_seq": last})
+    _emit("resumed", resumed, sid, local=local)
+
+
+def holds(sid: str) -> bool:
+    """Whether this process holds the socket (connected, or connecting)."""
+    manager = socketio.server.manager
+    return bool(
+        manager.is_connected(sid, V2_NAMESPACE) or manager.is_pre_connected(sid, V2_NAMESPACE)
+    )
+
+
+def _emit(event: str, payload: dict[str, Any], to: str, *, local: bool = False) -> None:
+    """Emit on /v2 to a room or a socket; `local` skips the queue (a socket held here)."""
+    try:
+        socketio.emit(event, payload, to=to, namespace=V2_NAMESPACE, ignore_queue=local)
+    except Exception:
+        log.exception("push of %s to %s failed", event, to)
+
+
+def _push_change(event: events.ChannelChange) -> None:
+    """Push a committed channel change to the channel's member sockets."""
+    message = None
+    user_id: int | None
+    if isinstance(event, events.MemberJoined | events.MemberLeft):
+        user_id = event.user_id
+    else:
+        message = db.session.get(Message, event.message_id)
+        if message is None:  # deleted for good since: its own event says so
+            return
+        user_id = message.user_id
+    view = EventView(event.channel_id, event.seq, _KINDS[type(event)], message, user_id)
+    _emit(view.kind.value, event_payload(view), channel_room(event.channel_id))
+    if isinstance(event, events.MemberJoined):
+        _admit_sockets(event)
+    elif isinstance(event, events.MemberLeft):
+        # The leaver's sockets left the room before the commit; they learn it here.
+        for sid in sockets.sids_of_user(event.user_id):
+            _emit(view.kind.value, event_payload(view), sid)
+
+
+def _admit_sockets(joined: events.MemberJoined) -> None:
+    """Put a new member's sockets in the channel's room, then replay from the join on.
+
+    The room is entered (through the queue, for another instance's socket) before the
+    events are read, so whatever the replay misses arrives live.
+    """
+    channel = db.session.get(Channel, joined.channel_id)
+    if channel is None:
+        return
+    for sid in sockets.sids_of_user(joined.user_id):
+        _move(sid, channel.id, enter=True)
+        replay_to(sid, channel, joined.seq - 1)
+
+
+def _move(sid: str, channel_id: int, *, enter: bool) -> None:
+    """Add a socket held by any instance to a channel's room, or take it out."""
+    move = socketio.server.enter_room if enter else socketio.server.leave_room
+    try:
+        move(sid, channel_room(channel_id), namespace=V2_NAMESPACE)
+    except Exception:
+        log.exception("moving %s %s channel %s failed", sid, "in" if enter else "out", channel_id)
+
+
+def _disconnect_session(revoked: events.SessionRevoked) -> None:
+    """Disconnect a signed-out session's sockets, wherever they are held."""
+    for sid in sockets.forget_sessions(revoked.user_id, revoked.family):
+        try:
+            socketio.server.disconnect(sid, namespace=V2_NAMESPACE)
+        except Exception:
+            log.exception("disconnecting %s failed", sid)
+
+
+def on_domain_event(event: events.DomainEvent) -> None:
+    """Route one committed change to the /v2 sockets that may see it."""
+    match event:
+        case (
+            events.MessagePosted()
+            | events.MessageEdited()
+            | events.MessageDeleted()
+            | events.MemberJoined()
+            | events.MemberLeft()
+        ):
+            _push_change(event)
+        case events.SessionRevoked():
+            _disconnect_session(event)
+
+
+def on_access_ending(event: events.MembershipEnding) -> None:
+    """Take a leaving member's sockets out of the channel's room (before the commit)."""
+    for sid in sockets.sids_of_user(event.user_id):
+        _move(sid, event.channel_id, enter=False)
+
+
+def resume(sid: str, user_id: int, cursors: dict[int, int]) -> None:
+    """Replay each channel a connecting socket names a cursor for.
+
+    A channel the user cannot follow gets `channel_unavailable`: 404 when it is
+    hidden from them, as on every REST route, 403 when it is public but not joined.
+    """
+    member_of = set(channels.member_channel_ids(user_id))
+    for channel_id, after_seq in cursors.items():
+        channel = db.session.get(Channel, channel_id) if channel_id in member_of else None
+        if channel is None:
+            _emit("channel_unavailable", _unavailable(channel_id), sid, local=True)
+        else:
+            replay_to(sid, channel, after_seq)
+
+
+def _unavailable(channel_id: int) -> dict[str, Any]:
+    channel = db.session.get(Channel, channel_id)
+    public = channel is not None and channel.kind == ChannelKind.PUBLIC
+    payload: dict[str, Any] = _unavailable_schema.dump(
+        {
+            "channel_id": channel_id,
+            "code": 403 if public else 404,
+            "message": "Join the channel to follow it." if public else "No such channel.",
+        }
+    )
+    return payload
+
+
+def subscribe() -> None:
+    """Connect to the domain events (connecting twice is a no-op)."""
+    events.domain_event.connect(on_domain_event)
+    events.access_ending.connect(on_access_ending)

@@ -1,0 +1,105 @@
+"""API v2 over Socket.IO: the /v2 namespace (the protocol is docs/realtime-v2.md).
+
+Connect with `auth = {"token": <access token>, "cursors": {<channel id>: <last seq>}}`.
+The socket joins the room of every channel its user belongs to, each named channel
+is replayed from its cursor, and live events follow. Client -> server:
+`post_message({"channel_id", "source", "client_msg_id"})`, acknowledged with the
+REST status and the message, or the error envelope.
+"""
+
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError as Refused
+from flask_socketio import join_room
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from parley.api.errors import error_body, service_error_body, validation_error_body
+from parley.extensions import db, socketio
+from parley.models import SocketSession, TokenKind, User
+from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume
+from parley.schemas.v2 import SocketAckSchema, SocketAuthSchema, SocketPostSchema
+from parley.services import channels, messages, sockets, tokens
+from parley.services.errors import ServiceError
+
+_auth_schema = SocketAuthSchema()
+_post_schema = SocketPostSchema()
+_ack_schema = SocketAckSchema()
+Ack = dict[str, Any]
+
+
+@socketio.on("connect", namespace=V2_NAMESPACE)
+def connect(auth: object = None) -> None:
+    """Admit a socket with a live access token; replay its cursors once it is connected."""
+    try:
+        fields = _auth_schema.load(auth if isinstance(auth, dict) else {})
+    except ValidationError as error:
+        raise Refused(validation_error_body(400, {"auth": error.messages})) from None
+    token = tokens.authenticate(fields["token"], kinds=(TokenKind.ACCESS,))
+    if token is None:
+        raise Refused(error_body(401, "Send a live access token as auth.token."))
+    sid, user_id = request.sid, token.user_id  # type: ignore[attr-defined]
+    sockets.register(sid, token)
+    for channel_id in channels.member_channel_ids(user_id):
+        join_room(channel_room(channel_id))
+    # The replay waits for the connection to complete: events sent before it would
+    # reach a client that does not consider itself connected yet.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    socketio.start_background_task(_resume_when_connected, app, sid, user_id, fields["cursors"])
+
+
+def _resume_when_connected(app: Any, sid: str, user_id: int, cursors: dict[int, int]) -> None:
+    manager = socketio.server.manager
+    for _ in range(500):  # bounded: a socket that never completes its connection is gone
+        if manager.is_connected(sid, V2_NAMESPACE):
+            break
+        socketio.sleep(0.01)
+    else:
+        return
+    with app.app_context():
+        resume(sid, user_id, cursors)
+
+
+@socketio.on("disconnect", namespace=V2_NAMESPACE)
+def disconnect(*reason: object) -> None:
+    """Forget the socket."""
+    sockets.unregister(request.sid)  # type: ignore[attr-defined]
+
+
+@socketio.on("post_message", namespace=V2_NAMESPACE)
+def post_message(data: object = None) -> Ack:
+    """Post as POST /channels/<id>/messages does: 201, or 200 for a retransmission."""
+    user = _socket_user()
+    if user is None:
+        return _ack(401, error_body(401, "This session has ended; connect again."))
+    try:
+        fields = _post_schema.load(data)
+        channel = channels.visible_channel(user, fields["channel_id"])
+        message, created = messages.send_message(
+            user, channel.id, fields["source"], client_msg_id=fields["client_msg_id"]
+        )
+    except ValidationError as error:
+        return _ack(400, validation_error_body(400, {"data": error.messages}))
+    except ServiceError as error:
+        body, status = service_error_body(error)
+        return _ack(status, body)
+    status = 201 if created else 200
+    ack: Ack = _ack_schema.dump({"status": status, "message": message})
+    return ack
+
+
+def _socket_user() -> User | None:
+    """The user of this socket while its session lasts (a sign-out forgets the socket)."""
+    sid: str = request.sid  # type: ignore[attr-defined]
+    user: User | None = db.session.scalar(
+        select(User)
+        .join(SocketSession, SocketSession.user_id == User.id)
+        .where(SocketSession.sid == sid)
+    )
+    return user
+
+
+def _ack(status: int, error: dict[str, Any]) -> Ack:
+    ack: Ack = _ack_schema.dump({"status": status, "error": error})
+    return ack

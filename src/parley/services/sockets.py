@@ -1,0 +1,54 @@
+"""The registry of connected API v2 sockets: who holds which socket, on any instance."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from parley.extensions import db
+from parley.models import SocketSession, Token
+
+
+def register(sid: str, token: Token) -> None:
+    """Remember a socket that connected with this access token, and commit."""
+    assert token.family is not None  # v2 access tokens always belong to a sign-in
+    db.session.add(SocketSession(sid=sid, user_id=token.user_id, family=token.family))
+    db.session.commit()
+
+
+def unregister(sid: str) -> None:
+    """Forget a socket that went away, and commit."""
+    db.session.execute(delete(SocketSession).where(SocketSession.sid == sid))
+    db.session.commit()
+
+
+def sids_of_user(user_id: int) -> list[str]:
+    """Every socket the user holds, on any instance."""
+    return list(
+        db.session.scalars(select(SocketSession.sid).where(SocketSession.user_id == user_id))
+    )
+
+
+def forget_sessions(user_id: int, family: str | None = None) -> list[str]:
+    """Forget the sockets of one sign-in (or of all the user's); return their sids.
+
+    Commits: the caller disconnects them next.
+    """
+    condition = SocketSession.user_id == user_id
+    if family is not None:
+        condition &= SocketSession.family == family
+    sids = list(
+        db.session.scalars(delete(SocketSession).where(condition).returning(SocketSession.sid))
+    )
+    db.session.commit()
+    return sids
+
+
+def prune_before(moment: datetime) -> int:
+    """Forget sockets connected before `moment`; return how many.
+
+    A socket is forgotten when it disconnects, but not when its instance is killed:
+    those rows would stay, so rows older than any refresh token can live go.
+    """
+    deleted = db.session.execute(delete(SocketSession).where(SocketSession.connected_at < moment))
+    db.session.commit()
+    return int(deleted.rowcount)  # type: ignore[attr-defined]
