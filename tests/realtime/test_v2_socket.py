@@ -1,15 +1,19 @@
 """The /v2 Socket.IO namespace in process (each database): auth, replay, live, acks."""
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from parley.extensions import db
-from parley.models import Message, SocketSession
+from parley.models import Message, SocketSession, Token
+from parley.models.base import utcnow
+from parley.security import hash_token
+from parley.tasks.tokens import forget_ended_sockets
 from tests.api_v2.v2 import Caller
 from tests.factories import bearer, make_user
 from tests.payloads import PayloadChecker
@@ -247,3 +251,30 @@ def test_a_cursor_that_cannot_be_replayed_gets_resync(
     assert ahead.channel_events(lobby) == too_far.channel_events(lobby) == []
     for socket in (ahead, too_far, near):
         check_all(socket, checker)
+
+
+def test_beat_forgets_sockets_whose_sign_in_ended(
+    client: FlaskClient, connect: Connect, ada: Caller
+) -> None:
+    """Such as the sockets of a killed instance, which nobody unregistered."""
+    elsewhere = Caller(client, ada.user)  # a second sign-in
+    ended, live = connect(ada), connect(elsewhere)
+    assert ended.connected
+    assert live.connected
+    db.session.execute(
+        update(Token)
+        .where(Token.family == family_of(ada))
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+
+    assert forget_ended_sockets() == 1
+    assert db.session.scalars(select(SocketSession.family)).all() == [family_of(elsewhere)]
+
+
+def family_of(caller: Caller) -> str:
+    family = db.session.scalar(
+        select(Token.family).where(Token.token_hash == hash_token(caller.pair["access_token"]))
+    )
+    assert family is not None
+    return family

@@ -35,10 +35,10 @@ def connect(auth: object = None) -> None:
     try:
         fields = _auth_schema.load(auth if isinstance(auth, dict) else {})
     except ValidationError as error:
-        raise Refused(validation_error_body(400, {"auth": error.messages})) from None
+        raise _refusal(validation_error_body(400, {"auth": error.messages})) from None
     token = tokens.authenticate(fields["token"], kinds=(TokenKind.ACCESS,))
     if token is None:
-        raise Refused(error_body(401, "Send a live access token as auth.token."))
+        raise _refusal(error_body(401, "Send a live access token as auth.token."))
     sid, user_id = request.sid, token.user_id  # type: ignore[attr-defined]
     sockets.register(sid, token)
     for channel_id in channels.member_channel_ids(user_id):
@@ -47,6 +47,12 @@ def connect(auth: object = None) -> None:
     # reach a client that does not consider itself connected yet.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     socketio.start_background_task(_resume_when_connected, app, sid, user_id, fields["cursors"])
+
+
+def _refusal(envelope: dict[str, Any]) -> Refused:
+    """A refused connection: clients get connect_error with `message` and, as `data`,
+    the error envelope."""
+    return Refused(envelope["message"], envelope)
 
 
 def _resume_when_connected(app: Any, sid: str, user_id: int, cursors: dict[int, int]) -> None:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 
 from parley.extensions import db
 from parley.models import SocketSession, Token
@@ -43,12 +43,18 @@ def forget_sessions(user_id: int, family: str | None = None) -> list[str]:
     return sids
 
 
-def prune_before(moment: datetime) -> int:
-    """Forget sockets connected before `moment`; return how many.
+def forget_ended(now: datetime) -> int:
+    """Forget sockets whose sign-in has ended (no token of it is live); return how many.
 
     A socket is forgotten when it disconnects, but not when its instance is killed:
-    those rows would stay, so rows older than any refresh token can live go.
+    those rows go once their sign-in ends. A socket still connected then has outlived
+    its session, and its next post_message is answered 401.
     """
-    deleted = db.session.execute(delete(SocketSession).where(SocketSession.connected_at < moment))
+    live_token = exists().where(
+        Token.family == SocketSession.family,
+        Token.revoked_at.is_(None),
+        Token.expires_at > now,
+    )
+    deleted = db.session.execute(delete(SocketSession).where(~live_token))
     db.session.commit()
     return int(deleted.rowcount)  # type: ignore[attr-defined]
