@@ -2,6 +2,7 @@
 and a python-socketio /v2 client that applies channel events as the protocol says."""
 
 import base64
+import copy
 import threading
 import time
 import uuid
@@ -33,12 +34,23 @@ class Member:
         )
         assert status == 201, (status, user)
         self.id: int = user["id"]  # type: ignore[index]
+        self.token = self._sign_in()
+
+    def _sign_in(self) -> str:
+        """A new sign-in (session): its access token."""
         basic = base64.b64encode(f"{self.nickname}:pw".encode()).decode()
         status, _, pair = call(
-            f"{url}/api/v2/tokens", "POST", headers={"Authorization": f"Basic {basic}"}
+            f"{self.url}/api/v2/tokens", "POST", headers={"Authorization": f"Basic {basic}"}
         )
         assert status == 201, (status, pair)
-        self.token: str = pair["access_token"]  # type: ignore[index]
+        token: str = pair["access_token"]  # type: ignore[index]
+        return token
+
+    def another_session(self) -> "Member":
+        """The same user signed in once more, as from another device."""
+        twin = copy.copy(self)
+        twin.token = self._sign_in()
+        return twin
 
     def call(self, method: str, path: str, body: object = None) -> tuple[int, Any]:
         """One request to /api/v2<path> as this user: (status, JSON body)."""
@@ -98,6 +110,8 @@ class Listener:
         for marker in ("resumed", "resync", "channel_unavailable"):
             self.client.on(marker, self._recorder(marker), namespace="/v2")
         self.client.on("connect_error", self.refusals.append, namespace="/v2")
+        self.disconnected = threading.Event()
+        self.client.on("disconnect", self._on_disconnect, namespace="/v2")
         self.client.connect(
             url,
             namespaces=["/v2"],
@@ -109,6 +123,9 @@ class Listener:
     def _auth(self) -> dict[str, Any]:
         with self._changed:
             return {"token": self.member.token, "cursors": dict(self.last)}
+
+    def _on_disconnect(self, reason: str = "") -> None:
+        self.disconnected.set()
 
     def _recorder(self, name: str) -> Callable[[dict[str, Any]], None]:
         def record(payload: dict[str, Any]) -> None:

@@ -65,6 +65,26 @@ def test_a_socket_without_a_live_token_is_refused_with_the_reason(url: str) -> N
             assert field in refusals[0]["data"]["errors"]
 
 
+def test_signing_out_disconnects_that_sessions_sockets_on_every_instance(
+    topology: RunningCluster, url: str, listeners: list[Listener]
+) -> None:
+    ada = Member(url)
+    leaving = [Listener(url, ada, {}) for _ in range(4)]
+    staying = [Listener(url, ada.another_session(), {}) for _ in range(2)]
+    listeners.extend(leaving + staying)
+    assert all(count > 0 for count in sessions_per_instance(topology).values())
+
+    signed_out = time.monotonic()
+    status, _ = ada.call("DELETE", "/tokens")
+
+    assert status == 204
+    for listener in leaving:
+        assert listener.disconnected.wait(max(0.0, signed_out + 1.0 - time.monotonic()))
+    assert not any(listener.disconnected.is_set() for listener in staying)
+    lobby = staying[0].member.channel(f"after-{uuid.uuid4().hex[:6]}")
+    assert staying[1].post(lobby, "still here", "after")["status"] == 201
+
+
 def test_100_concurrent_duplicates_store_one_message(url: str, listeners: list[Listener]) -> None:
     ada = Member(url)
     lobby = ada.channel(f"race-{uuid.uuid4().hex[:6]}")
