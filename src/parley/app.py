@@ -81,12 +81,14 @@ def register_url_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The browser pages and each API version."""
+    from parley.api.health import bp as health
     from parley.api.jobs import bp as jobs
     from parley.api.v1 import build_api_blueprint, build_root_blueprint
     from parley.api.v2 import build_api_blueprint as build_api_v2_blueprint
     from parley.web import bp as web
 
     app.register_blueprint(web)
+    app.register_blueprint(health)
     app.register_blueprint(jobs)
     api_v1 = build_api_blueprint()
     app.register_blueprint(api_v1, url_prefix="/api/v1")

@@ -7,9 +7,11 @@ from collections import Counter
 from typing import Protocol
 
 import redis
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 WINDOW_SECONDS = 15
+# Not counted: the load balancer's health checks are not traffic.
+UNCOUNTED_ENDPOINTS = frozenset({"health.healthz"})
 _STATS_KEY = "parley.request_stats"
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,11 @@ def init_app(app: Flask) -> None:
     else:
         stats = LocalRequestStats()
     app.extensions[_STATS_KEY] = stats
-    app.before_request(stats.count_request)
+
+    @app.before_request
+    def count_request() -> None:
+        if request.endpoint not in UNCOUNTED_ENDPOINTS:
+            stats.count_request()
 
 
 def request_stats() -> RequestStats:
