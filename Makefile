@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # The embedded default keeps its SQLite file and generated secret key here.
 export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run cluster bench test lint typecheck pytest install services packages migrate clean
+.PHONY: run cluster bench bench-rest test lint typecheck pytest install services packages migrate clean
 
 run: install ## migrate the embedded SQLite database; serve on http://127.0.0.1:5000 with a worker
 	$(BIN)/parley db upgrade
@@ -21,6 +21,10 @@ cluster: install services packages ## N instances behind HAProxy on PostgreSQL a
 
 bench: install services packages ## fan-out benchmark -> bench/reports/fanout.md (ARGS=--quick)
 	$(BIN)/python bench/fanout.py $(ARGS)
+
+bench-rest: install services packages ## API v2 REST benchmark (wrk) -> bench/reports/rest.md
+	scripts/ensure-packages wrk
+	$(BIN)/python bench/rest.py $(ARGS)
 
 test: install services packages lint typecheck pytest ## everything CI checks
 
@@ -45,8 +49,8 @@ packages: ## Debian packages the cluster and its tests need (socat: multi-host t
 	scripts/ensure-packages haproxy socat
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
 	$(BIN)/mypy

@@ -23,13 +23,13 @@ server = socketio.Server(async_mode="gevent", client_manager=manager)
 
 
 def broadcast(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    """POST /broadcast: emit the body; GET /stats: answer (the readiness probe)."""
+    """POST /broadcast: emit the body; GET /healthz: answer (readiness and HAProxy's check)."""
     if environ["PATH_INFO"] == "/broadcast" and environ["REQUEST_METHOD"] == "POST":
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         server.emit("updated_model", json.loads(body))
         start_response("201 CREATED", [("Content-Type", "application/json")])
         return [b"{}"]
-    if environ["PATH_INFO"] == "/stats":
+    if environ["PATH_INFO"] == "/healthz":
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b"{}"]
     start_response("404 NOT FOUND", [("Content-Type", "text/plain")])

@@ -299,16 +299,15 @@ def start_cluster(
 
 
 def wait_until_serving(base: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    """Poll base URL until it answers HTTP, or fail if the process exits or it takes too long."""
+    """Poll base/healthz until it answers 200 (through the balancer: until an instance is
+    up), or fail if the process exits or it takes too long."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{base}/stats", timeout=2):
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
                 return
-        except urllib.error.HTTPError:
-            return  # it answered
-        except OSError:
+        except OSError:  # refused, or an error status (HTTPError is an OSError)
             time.sleep(0.2)
     raise TimeoutError(f"{base} did not answer within {seconds} s")

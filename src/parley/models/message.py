@@ -43,5 +43,10 @@ class Message(Base):
     author: Mapped[User] = relationship(lazy="raise")
     channel: Mapped[Channel] = relationship(lazy="raise")
 
+    @property
+    def found_previews(self) -> list[dict[str, Any]]:
+        """The link previews found so far: none until the job ran."""
+        return self.previews or []
+
     def __repr__(self) -> str:
         return f"<Message {self.id} channel={self.channel_id} seq={self.seq}>"

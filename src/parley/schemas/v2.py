@@ -159,15 +159,11 @@ class MessageSchema(V2Schema):
     author_id = fields.Integer(attribute="user_id", dump_only=True)
     source = fields.String(dump_only=True)
     html = fields.String(dump_only=True)
-    previews = fields.Method("previews_of", dump_only=True)
+    previews = fields.List(fields.Nested(PreviewSchema), attribute="found_previews", dump_only=True)
     client_msg_id = fields.String(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     deleted = fields.Method("is_deleted", dump_only=True)
-
-    def previews_of(self, message: Any) -> list[dict[str, str]]:
-        """Link previews found so far (none until the job ran)."""
-        return PreviewSchema(many=True).dump(message.previews or [])  # type: ignore[no-any-return]
 
     def is_deleted(self, message: Any) -> bool:
         """Whether the author deleted it."""

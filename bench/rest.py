@@ -1,0 +1,285 @@
+"""REST benchmark: API v2's history page and posting, against a trivial endpoint.
+
+Two Parley instances (gunicorn, one gevent worker each) behind HAProxy, on PostgreSQL
+and Redis, as `make cluster` runs them. wrk keeps 50 connections busy through HAProxy
+on one endpoint at a time, for DURATION seconds after WARMUP seconds:
+
+- trivial: `GET /healthz`, no authentication and no database: the app's ceiling;
+- history: `GET /api/v2/channels/<id>/messages?limit=50&before=<seq>`, a page of 50
+  messages ending anywhere in a seeded history, as a member (token checked each time);
+- post: `POST /api/v2/channels/<id>/messages`, each with a new `client_msg_id`, all in
+  one channel (the busiest case: every post takes that channel's next seq).
+
+The three take turns within each run, so that drift hits them alike; the report gives
+medians of the runs. Writes bench/reports/rest.md. Usage:
+
+    .venv/bin/python bench/rest.py [--runs 3] [--seconds 15] [--connections 50]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from base64 import b64encode
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.servers import call
+
+from parley.cluster import ClusterPlan, Instance, RunningCluster, recreate_database, start_cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "bench" / "reports" / "rest.md"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+HISTORY_MESSAGES = 2000  # seeded before measuring; pages end anywhere in them
+WARMUP_SECONDS = 3
+ENDPOINTS = ("trivial", "history", "post")
+TARGET_RATIO, TARGET_P99_MS = 0.5, 100.0  # history vs trivial; p99 of history and post
+
+
+def say(text: str) -> None:
+    """Progress on stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Measurement:
+    """One endpoint, one wrk run."""
+
+    endpoint: str
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    http_errors: int
+    socket_errors: int
+
+
+class Seeded:
+    """A member of a public channel that holds HISTORY_MESSAGES messages."""
+
+    def __init__(self, url: str) -> None:
+        nickname = f"bench{uuid.uuid4().hex[:8]}"
+        self.url = url
+        self._check(call(f"{url}/api/v2/users", "POST", {"nickname": nickname, "password": "pw"}))
+        basic = b64encode(f"{nickname}:pw".encode()).decode()
+        pair = self._check(
+            call(f"{url}/api/v2/tokens", "POST", headers={"Authorization": f"Basic {basic}"})
+        )
+        self.token: str = pair["access_token"]
+        channel = self._api("POST", "/channels", {"name": f"bench-{nickname}", "kind": "public"})
+        self.channel_id: int = channel["id"]
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(self._seed, range(HISTORY_MESSAGES)))
+
+    def _seed(self, n: int) -> None:
+        body = {"source": f"history **{n}** of the bench", "client_msg_id": f"seed-{n}"}
+        self._api("POST", f"/channels/{self.channel_id}/messages", body)
+
+    def _api(self, method: str, path: str, body: object = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return self._check(call(f"{self.url}/api/v2{path}", method, body, headers))
+
+    @staticmethod
+    def _check(answer: tuple[int, Any, Any]) -> Any:
+        status, _, body = answer
+        if status >= 300:
+            raise RuntimeError(f"seeding: {status} {body}")
+        return body
+
+    def message_count(self) -> int:
+        """Messages in the channel now (its last seq counts every event; posts only here)."""
+        channel = self._api("GET", f"/channels/{self.channel_id}")
+        return int(channel["last_seq"])
+
+
+def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int) -> Measurement:
+    """One wrk run against one endpoint; its summary."""
+    env = {
+        **os.environ,
+        "REST_BENCH_ENDPOINT": endpoint,
+        "REST_BENCH_TOKEN": seeded.token,
+        "REST_BENCH_CHANNEL": str(seeded.channel_id),
+        "REST_BENCH_HISTORY": str(HISTORY_MESSAGES),
+        "REST_BENCH_RUN": uuid.uuid4().hex[:10],
+    }
+    command = [
+        shutil.which("wrk") or "wrk",
+        "--threads", "2",
+        "--connections", str(connections),
+        "--duration", f"{seconds}s",
+        "--timeout", "10s",
+        "--script", str(ROOT / "bench" / "rest.lua"),
+        url,
+    ]  # fmt: skip
+    output = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    summary = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+    return Measurement(
+        endpoint=endpoint,
+        requests=summary["requests"],
+        requests_per_s=round(summary["requests"] / (summary["duration_us"] / 1e6), 1),
+        p50_ms=round(summary["p50_us"] / 1000, 2),
+        p99_ms=round(summary["p99_us"] / 1000, 2),
+        max_ms=round(summary["max_us"] / 1000, 2),
+        http_errors=summary["http_errors"],
+        socket_errors=summary["socket_errors"],
+    )
+
+
+def median_of(runs: list[Measurement]) -> Measurement:
+    """Field-wise median of one endpoint's runs."""
+    fields = asdict(runs[0])
+    for name in fields:
+        if name != "endpoint":
+            fields[name] = statistics.median(getattr(run, name) for run in runs)
+    return Measurement(**fields)
+
+
+def start(run_dir: Path) -> Any:
+    """Two instances behind HAProxy on ports 7100-7102, as the fan-out bench uses."""
+    plan = ClusterPlan(
+        instances=[Instance(f"web{i}", "127.0.0.1", 7100 + i) for i in (1, 2)],
+        balancer="127.0.0.1:7100",
+        database_url=recreate_database(POSTGRES, "parley_bench"),
+        redis_url=REDIS_URL,
+        run_dir=run_dir,
+        deploy_dir=ROOT / "deploy",
+    )
+    env = {
+        "SOCKETIO_CHANNEL": f"parley-bench-{uuid.uuid4().hex}",
+        "PARLEY_ACCESS_LOG": "",
+        "ACCESS_TOKEN_SECONDS": "7200",  # outlive the run
+    }
+    return start_cluster(plan, env=env, cwd=ROOT)  # v2 posts need no Celery worker
+
+
+def measure(cluster: RunningCluster, runs: int, seconds: int, connections: int) -> dict[str, Any]:
+    """Seed, then each run: every endpoint in turn. Medians, all runs, and checks."""
+    url = cluster.plan.balancer_url
+    say(f"seeding {HISTORY_MESSAGES} messages")
+    seeded = Seeded(url)
+    before = seeded.message_count()
+    all_runs: dict[str, list[Measurement]] = {endpoint: [] for endpoint in ENDPOINTS}
+    posted = 0
+    for run in range(runs):
+        for endpoint in ENDPOINTS:
+            say(f"run {run + 1}/{runs}: {endpoint}")
+            warm = wrk(url, endpoint, seeded, WARMUP_SECONDS, connections)
+            result = wrk(url, endpoint, seeded, seconds, connections)
+            all_runs[endpoint].append(result)
+            if endpoint == "post":
+                # Answered with success, so stored. A request wrk cut off at the end may
+                # be stored too: the count is a lower bound of what must be there.
+                posted += sum(m.requests - m.http_errors for m in (warm, result))
+            say(f"  {asdict(result)}")
+    stored = seeded.message_count() - before
+    return {
+        "medians": {endpoint: median_of(results) for endpoint, results in all_runs.items()},
+        "runs": all_runs,
+        "posts_answered": posted,
+        "posts_stored": stored,
+    }
+
+
+def write_report(outcome: dict[str, Any], args: argparse.Namespace) -> str:
+    """bench/reports/rest.md; returns the verdict lines."""
+    medians: dict[str, Measurement] = outcome["medians"]
+    trivial = medians["trivial"].requests_per_s
+    rows = [
+        f"| {m.endpoint} | {m.requests_per_s:,.0f} | {m.requests_per_s / trivial:.2f} | "
+        f"{m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.max_ms:.0f} | {m.http_errors} | {m.socket_errors} |"
+        for m in medians.values()
+    ]
+    history, post = medians["history"], medians["post"]
+    verdicts = [
+        verdict("history requests/s vs trivial", history.requests_per_s / trivial, TARGET_RATIO),
+        verdict("history p99 (ms)", history.p99_ms, TARGET_P99_MS, higher_is_better=False),
+        verdict("post p99 (ms)", post.p99_ms, TARGET_P99_MS, higher_is_better=False),
+    ]
+    each_run = [
+        f"| {m.endpoint} | {run + 1} | {m.requests_per_s:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} |"
+        for endpoint_runs in outcome["runs"].values()
+        for run, m in enumerate(endpoint_runs)
+    ]
+    command = (
+        f".venv/bin/python bench/rest.py --runs {args.runs} --seconds {args.seconds} "
+        f"--connections {args.connections}"
+    )
+    REPORT.write_text(
+        "\n".join(
+            [
+                "# REST benchmark: API v2 history and posting against a trivial endpoint",
+                "",
+                f"Run on {time.strftime('%Y-%m-%d')} with `{command}` (`make bench-rest`).",
+                f"2 Parley instances behind HAProxy, PostgreSQL and Redis; wrk with 2 threads "
+                f"and {args.connections} keep-alive connections through HAProxy, "
+                f"{args.seconds} s per measurement after {WARMUP_SECONDS} s of warm-up; "
+                f"medians of {args.runs} runs. Everything shares the machine's 2 cores.",
+                "",
+                "| Endpoint | Requests/s | vs trivial | p50 ms | p99 ms | max ms "
+                "| HTTP errors | socket errors |",
+                "|---|---|---|---|---|---|---|---|",
+                *rows,
+                "",
+                "- trivial: `GET /healthz` (no authentication, no database).",
+                f"- history: a page of 50 of {HISTORY_MESSAGES} seeded messages, "
+                "`?limit=50&before=<random seq>`, as a member.",
+                "- post: `POST /api/v2/channels/<id>/messages`, a new `client_msg_id` each, "
+                "all into one channel.",
+                f"- Posts answered (wrk's count): {outcome['posts_answered']:,}; messages "
+                f"stored: {outcome['posts_stored']:,}.",
+                "",
+                "## Targets",
+                "",
+                *verdicts,
+                "",
+                "## Every run",
+                "",
+                "| Endpoint | Run | Requests/s | p50 ms | p99 ms |",
+                "|---|---|---|---|---|",
+                *each_run,
+                "",
+            ]
+        )
+    )
+    return "\n".join(verdicts)
+
+
+def verdict(label: str, value: float, target: float, *, higher_is_better: bool = True) -> str:
+    """One target, met or missed, with the figure."""
+    met = value >= target if higher_is_better else value <= target
+    sign = "≥" if higher_is_better else "≤"
+    return f"- {'met' if met else 'MISSED'}: {label}: {value:.2f} (target {sign} {target})"
+
+
+def main() -> None:
+    """Bring up the topology, measure, write the report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    with start(ROOT / "instance" / "bench-rest") as cluster:
+        outcome = measure(cluster, args.runs, args.seconds, args.connections)
+    if outcome["posts_stored"] < outcome["posts_answered"]:
+        raise SystemExit(
+            f"lost posts: {outcome['posts_answered']} answered, {outcome['posts_stored']} stored"
+        )
+    print(write_report(outcome, args))
+    print(f"report: {REPORT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
