@@ -11,7 +11,10 @@ on one endpoint at a time, for DURATION seconds after WARMUP seconds:
   one channel (the busiest case: every post takes that channel's next seq).
 
 The three take turns within each run, so that drift hits them alike; the report gives
-medians of the runs. Writes bench/reports/rest.md. Usage:
+medians of the runs. Then, to show where the time goes, this process serves each endpoint
+(and `GET /api/v2/users/me`, authentication plus one query) through Flask's test client on
+the same database, and reports the CPU each request costs the app alone, without HTTP,
+HAProxy or gevent. Writes bench/reports/rest.md. Usage:
 
     .venv/bin/python bench/rest.py [--runs 3] [--seconds 15] [--connections 50]
 """
@@ -34,7 +37,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.servers import call
 
+from parley.app import create_app
 from parley.cluster import ClusterPlan, Instance, RunningCluster, recreate_database, start_cluster
+from parley.config import DevelopmentConfig, database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "bench" / "reports" / "rest.md"
@@ -44,6 +49,7 @@ HISTORY_MESSAGES = 2000  # seeded before measuring; pages end anywhere in them
 WARMUP_SECONDS = 3
 ENDPOINTS = ("trivial", "history", "post")
 TARGET_RATIO, TARGET_P99_MS = 0.5, 100.0  # history vs trivial; p99 of history and post
+CPU_SAMPLES = 300  # requests per endpoint for the in-process CPU figures
 
 
 def say(text: str) -> None:
@@ -138,6 +144,40 @@ def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int)
     )
 
 
+def cpu_per_request(cluster: RunningCluster, seeded: Seeded) -> dict[str, float]:
+    """The app's own CPU per request (ms), served in this process on the bench database."""
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url(cluster.plan.database_url),
+        "REDIS_URL": cluster.plan.redis_url,
+        "INSTANCE_PATH": str(cluster.plan.run_dir.resolve()),
+    }
+    client = create_app(type("BenchConfig", (DevelopmentConfig,), settings)).test_client()
+    headers = {"Authorization": f"Bearer {seeded.token}"}
+    messages = f"/api/v2/channels/{seeded.channel_id}/messages"
+
+    def post(n: int) -> Any:
+        body = {"source": f"cpu **{n}**", "client_msg_id": f"cpu-{uuid.uuid4().hex}"}
+        return client.post(messages, json=body, headers=headers)
+
+    requests = {
+        "trivial": lambda n: client.get("/healthz"),
+        "users/me": lambda n: client.get("/api/v2/users/me", headers=headers),
+        "history": lambda n: client.get(
+            f"{messages}?limit=50&before={51 + n % (HISTORY_MESSAGES - 50)}", headers=headers
+        ),
+        "post": post,
+    }
+    figures = {}
+    for name, send in requests.items():
+        for n in range(20):  # warm: connections, caches
+            assert send(n).status_code < 300
+        started = time.process_time()
+        for n in range(CPU_SAMPLES):
+            send(n)
+        figures[name] = round((time.process_time() - started) / CPU_SAMPLES * 1000, 2)
+    return figures
+
+
 def median_of(runs: list[Measurement]) -> Measurement:
     """Field-wise median of one endpoint's runs."""
     fields = asdict(runs[0])
@@ -185,7 +225,10 @@ def measure(cluster: RunningCluster, runs: int, seconds: int, connections: int) 
                 posted += sum(m.requests - m.http_errors for m in (warm, result))
             say(f"  {asdict(result)}")
     stored = seeded.message_count() - before
+    say("CPU per request, in process")
+    cpu = cpu_per_request(cluster, seeded)
     return {
+        "cpu_ms": cpu,
         "medians": {endpoint: median_of(results) for endpoint, results in all_runs.items()},
         "runs": all_runs,
         "posts_answered": posted,
@@ -240,6 +283,15 @@ def write_report(outcome: dict[str, Any], args: argparse.Namespace) -> str:
                 "all into one channel.",
                 f"- Posts answered (wrk's count): {outcome['posts_answered']:,}; messages "
                 f"stored: {outcome['posts_stored']:,}.",
+                "",
+                "## The app's CPU per request",
+                "",
+                "In this process, through Flask's test client, on the same database: what the",
+                "app itself costs, without HTTP parsing, HAProxy or gevent.",
+                "",
+                "| Request | CPU ms |",
+                "|---|---|",
+                *[f"| {name} | {ms:.2f} |" for name, ms in outcome["cpu_ms"].items()],
                 "",
                 "## Targets",
                 "",
