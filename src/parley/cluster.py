@@ -226,6 +226,22 @@ class RunningCluster:
         names = {instance.name for instance in self.plan.instances}
         return {row["svname"]: row for row in rows if row["svname"] in names}
 
+    def wait_until_all_up(self, seconds: float = 30) -> None:
+        """Wait until the balancer's health checks found every instance up.
+
+        An instance answering is not enough: until HAProxy's next check passes, it sends
+        every client to the instances it already saw up.
+        """
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            stats = self.balancer_stats()
+            if len(stats) == len(self.plan.instances) and all(
+                row["status"].startswith("UP") for row in stats.values()
+            ):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"the balancer did not see every instance up within {seconds} s")
+
     def worker_pids(self, name: str) -> list[int]:
         """The gunicorn worker processes of an instance (children of its master)."""
         children = Path(f"/proc/{self.processes[name].pid}/task")
@@ -293,6 +309,7 @@ def start_cluster(
         for instance in plan.instances:
             wait_until_serving(f"http://{instance.address}", running.processes[instance.name])
         wait_until_serving(plan.balancer_url, running.processes["haproxy"])
+        running.wait_until_all_up()
         yield running
     finally:
         running.stop()
