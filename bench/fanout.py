@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import socketio
+from reporting import say, verdict
 
 from parley.cluster import (
     ClusterPlan,
@@ -65,11 +66,6 @@ POSTING = {
 }
 HOLD_CLIENTS, HOLD_SECONDS = 10_000, 30
 DELIVERY_TIMEOUT = 120  # seconds to wait for the last receipt of a phase
-
-
-def say(text: str) -> None:
-    """Progress on stderr, so a long run shows where it is."""
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -413,11 +409,7 @@ def verdicts(results: list[Measurement], held: dict[str, Any] | None) -> list[st
     lines = []
 
     def check(label: str, value: float, target: float, higher_is_better: bool) -> None:
-        met = value >= target if higher_is_better else value <= target
-        lines.append(
-            f"- {'met' if met else 'MISSED'}: {label}: {value:.2f} (target "
-            f"{'≥' if higher_is_better else '≤'} {target})"
-        )
+        lines.append(verdict(label, value, target, higher_is_better=higher_is_better))
 
     for clients in sorted({r.clients for r in results}):
         bare, parley = find(results, "bare", 2, clients), find(results, "parley", 2, clients)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reporting import say, verdict
 from tests.servers import call
 
 from parley.app import create_app
@@ -50,11 +51,6 @@ WARMUP_SECONDS = 3
 ENDPOINTS = ("trivial", "history", "post")
 TARGET_RATIO, TARGET_P99_MS = 0.5, 100.0  # history vs trivial; p99 of history and post
 CPU_SAMPLES = 300  # requests per endpoint for the in-process CPU figures
-
-
-def say(text: str) -> None:
-    """Progress on stderr."""
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -307,13 +303,6 @@ def write_report(outcome: dict[str, Any], args: argparse.Namespace) -> str:
         )
     )
     return "\n".join(verdicts)
-
-
-def verdict(label: str, value: float, target: float, *, higher_is_better: bool = True) -> str:
-    """One target, met or missed, with the figure."""
-    met = value >= target if higher_is_better else value <= target
-    sign = "≥" if higher_is_better else "≤"
-    return f"- {'met' if met else 'MISSED'}: {label}: {value:.2f} (target {sign} {target})"
 
 
 def main() -> None:
