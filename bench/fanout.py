@@ -35,21 +35,17 @@ from pathlib import Path
 from typing import Any
 
 import socketio
+from plans import bench_plan
 from reporting import say, verdict
 
 from parley.cluster import (
-    ClusterPlan,
-    Instance,
     RunningCluster,
-    recreate_database,
     start_cluster,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node") or "node"
 REPORTS = ROOT / "bench" / "reports"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/14"
 PACED_MESSAGES = 30
 # Paced messages are spaced well beyond one fan-out, so that latency is not queueing.
 SECONDS_BETWEEN_PACED_PER_1000_CLIENTS = 0.25
@@ -345,14 +341,7 @@ def hold(cluster: RunningCluster) -> dict[str, Any]:
 @contextmanager
 def topology(server: str, instances: int, run_dir: Path) -> Iterator[RunningCluster]:
     """Instances of the bare server or of Parley, behind HAProxy, on ports from 7101."""
-    plan = ClusterPlan(
-        instances=[Instance(f"web{i + 1}", "127.0.0.1", 7101 + i) for i in range(instances)],
-        balancer="127.0.0.1:7100",
-        database_url=recreate_database(POSTGRES, "parley_bench"),
-        redis_url=REDIS_URL,
-        run_dir=run_dir,
-        deploy_dir=ROOT / "deploy",
-    )
+    plan = bench_plan(instances, run_dir)
     env = {
         "SOCKETIO_CHANNEL": f"parley-bench-{uuid.uuid4().hex}",
         "CELERY_QUEUE": f"parley-bench-{uuid.uuid4().hex}",

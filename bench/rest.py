@@ -35,17 +35,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from plans import bench_plan
 from reporting import say, verdict
 from tests.servers import call
 
 from parley.app import create_app
-from parley.cluster import ClusterPlan, Instance, RunningCluster, recreate_database, start_cluster
+from parley.cluster import RunningCluster, start_cluster
 from parley.config import DevelopmentConfig, database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "bench" / "reports" / "rest.md"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/14"
 HISTORY_MESSAGES = 2000  # seeded before measuring; pages end anywhere in them
 WARMUP_SECONDS = 3
 ENDPOINTS = ("trivial", "history", "post")
@@ -185,14 +184,7 @@ def median_of(runs: list[Measurement]) -> Measurement:
 
 def start(run_dir: Path) -> Any:
     """Two instances behind HAProxy on ports 7100-7102, as the fan-out bench uses."""
-    plan = ClusterPlan(
-        instances=[Instance(f"web{i}", "127.0.0.1", 7100 + i) for i in (1, 2)],
-        balancer="127.0.0.1:7100",
-        database_url=recreate_database(POSTGRES, "parley_bench"),
-        redis_url=REDIS_URL,
-        run_dir=run_dir,
-        deploy_dir=ROOT / "deploy",
-    )
+    plan = bench_plan(2, run_dir)
     env = {
         "SOCKETIO_CHANNEL": f"parley-bench-{uuid.uuid4().hex}",
         "PARLEY_ACCESS_LOG": "",

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import redis
+from plans import POSTGRES, REDIS_URL
 from sqlalchemy import func, select
 
 from parley.app import create_app
@@ -37,8 +38,6 @@ from tests.pages import html_page, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "bench" / "reports" / "tasks.md"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/14"
 PAGE_HOST = "127.0.0.2"
 TIMEOUT = 300  # seconds a phase may take
 

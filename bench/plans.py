@@ -1,0 +1,25 @@
+"""The topology every benchmark here runs on: instances behind HAProxy on loopback ports
+7100 and up, a fresh PostgreSQL database, and a Redis database of their own."""
+
+from pathlib import Path
+
+from parley.cluster import ClusterPlan, Instance, recreate_database
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+BALANCER_PORT = 7100
+
+
+def bench_plan(instances: int, run_dir: Path) -> ClusterPlan:
+    """`instances` web instances on ports 7101..., HAProxy on 7100, an empty database."""
+    return ClusterPlan(
+        instances=[
+            Instance(f"web{n}", "127.0.0.1", BALANCER_PORT + n) for n in range(1, instances + 1)
+        ],
+        balancer=f"127.0.0.1:{BALANCER_PORT}",
+        database_url=recreate_database(POSTGRES, "parley_bench"),
+        redis_url=REDIS_URL,
+        run_dir=run_dir,
+        deploy_dir=ROOT / "deploy",
+    )
