@@ -62,9 +62,9 @@ def register_extensions(app: Flask) -> None:
     )
     ma.init_app(app)
     apifairy.init_app(app)
-    from parley.api.v2.openapi import add_socket_payloads
+    from parley.api.v2.openapi import complete_document
 
-    apifairy.process_apispec(add_socket_payloads)
+    apifairy.process_apispec(complete_document)
     security.init_app(app)
     stats.init_app(app)
     realtime.init_app(app)

@@ -45,3 +45,15 @@ def test_interactive_docs_are_served_from_this_origin(client: FlaskClient) -> No
     assert bundle_size > 100_000
     assert client.get("/static/vendor/swagger-ui-dist/package.json").status_code == 404
     assert client.get("/static/vendor/left-pad/index.js").status_code == 404
+
+
+def test_the_document_describes_the_api_and_names_real_socket_schemas(
+    client: FlaskClient,
+) -> None:
+    spec = client.get("/api/v2/openapi.json").json
+    description = spec["info"]["description"]
+
+    assert description.startswith("Parley's team chat API.")
+    named = set(re.findall(r"`([A-Z]\w+)`", description))
+    assert named >= {"Event", "Resumed", "SocketAck"}
+    assert named <= set(spec["components"]["schemas"])

@@ -1,5 +1,6 @@
-"""Additions to the OpenAPI document: the /v2 socket's payloads, so that one document
-describes both halves of API v2 (the protocol itself is docs/realtime-v2.md)."""
+"""What APIFairy's generated OpenAPI document is completed with: its description, and the
+/v2 socket's payloads, so that one document describes both halves of API v2 (the protocol
+itself is docs/realtime-v2.md)."""
 
 from typing import Any
 
@@ -16,8 +17,29 @@ def component_name(schema: Schema | type[Schema]) -> str:
     return cls.__name__.removesuffix("Schema") or cls.__name__
 
 
+DESCRIPTION = """Parley's team chat API.
+
+API v2 (`/api/v2/`): sign in with HTTP Basic at `POST /api/v2/tokens` for a short-lived access
+token (send it as `Authorization: Bearer …`) and a rotating refresh token. Every channel change
+takes the channel's next `seq`; history and the events endpoint page by it. Live events go to the
+Socket.IO namespace `/v2`, whose payloads are the `Event`, `Resumed`, `Resync`,
+`ChannelUnavailable`, `SocketAuth`, `SocketPost` and `SocketAck` schemas below; the protocol is
+docs/realtime-v2.md in the repository.
+
+API v1 (`/api/v1/`, and `/api/` as Flack had it) is Flack's API, kept working and deprecated.
+
+Every error answers one JSON envelope: `code`, `error`, `message`, and `errors` naming each
+field with its reasons."""
+
+
+def complete_document(spec: dict[str, Any]) -> dict[str, Any]:
+    """APIFairy's hook: describe the API and add the socket payloads."""
+    spec.setdefault("info", {})["description"] = DESCRIPTION
+    return add_socket_payloads(spec)
+
+
 def add_socket_payloads(spec: dict[str, Any]) -> dict[str, Any]:
-    """Add the socket payload schemas to the document's components (APIFairy hook)."""
+    """Add the socket payload schemas to the document's components."""
     extra = APISpec(
         title="socket payloads",
         version="2",
