@@ -220,6 +220,23 @@ def test_signing_out_disconnects_that_session_only(
     assert staying.post({"channel_id": 1, "source": "x", "client_msg_id": "a"})["status"] != 401
 
 
+def test_reusing_a_spent_refresh_token_disconnects_that_session(
+    client: FlaskClient, connect: Connect, ada: Caller
+) -> None:
+    other_session = Caller(client, ada.user)
+    spent = ada.pair["refresh_token"]
+    refreshed = client.put("/api/v2/tokens", json={"refresh_token": spent})
+    assert refreshed.status_code == 200
+    ada.pair = refreshed.json
+    stolen, staying = connect(ada), connect(other_session)
+
+    reused = client.put("/api/v2/tokens", json={"refresh_token": spent})
+
+    assert reused.status_code == 401
+    assert not stolen.connected
+    assert staying.connected
+
+
 def test_a_password_change_disconnects_every_session(
     client: FlaskClient, connect: Connect, ada: Caller
 ) -> None:
