@@ -107,7 +107,12 @@ def replay(channel: Channel, after_seq: int, limit: int) -> tuple[list[EventView
             f"events after seq {after_seq} of channel {channel.id} are gone; "
             f"load the history again (the channel is at seq {channel.last_seq})"
         )
-    rows = events_after(channel.id, after_seq, limit + 1)
+    return _page(channel.id, after_seq, limit)
+
+
+def _page(channel_id: int, after_seq: int, limit: int) -> tuple[list[EventView], bool]:
+    """Up to `limit` events after a seq, and whether more follow (no cursor check)."""
+    rows = events_after(channel_id, after_seq, limit + 1)
     return views_of(rows[:limit]), len(rows) > limit
 
 
@@ -122,8 +127,7 @@ def replay_pages(channel: Channel, after_seq: int, page_size: int) -> Iterator[l
         yield views
         if not more:
             return
-        rows = events_after(channel.id, views[-1].seq, page_size + 1)
-        views, more = views_of(rows[:page_size]), len(rows) > page_size
+        views, more = _page(channel.id, views[-1].seq, page_size)
 
 
 def prune_before(moment: datetime) -> int:
