@@ -112,13 +112,14 @@ def _push_change(event: events.ChannelChange) -> None:
             return
         user_id = message.user_id
     view = EventView(event.channel_id, event.seq, _KINDS[type(event)], message, user_id)
-    _emit(view.kind.value, event_payload(view), channel_room(event.channel_id))
+    kind, payload = view.kind.value, event_payload(view)
+    _emit(kind, payload, channel_room(event.channel_id))
     if isinstance(event, events.MemberJoined):
         _admit_sockets(event)
     elif isinstance(event, events.MemberLeft):
         # The leaver's sockets left the room before the commit; they learn it here.
         for sid in sockets.sids_of_user(event.user_id):
-            _emit(view.kind.value, event_payload(view), sid)
+            _emit(kind, payload, sid)
 
 
 def _admit_sockets(joined: events.MemberJoined) -> None:
