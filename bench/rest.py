@@ -28,7 +28,6 @@ import subprocess
 import sys
 import time
 import uuid
-from base64 import b64encode
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from plans import bench_plan
 from reporting import say, verdict
-from tests.servers import call
+from tests.v2_clients import Member
 
 from parley.app import create_app
 from parley.cluster import RunningCluster, start_cluster
@@ -70,37 +69,24 @@ class Seeded:
     """A member of a public channel that holds HISTORY_MESSAGES messages."""
 
     def __init__(self, url: str) -> None:
-        nickname = f"bench{uuid.uuid4().hex[:8]}"
-        self.url = url
-        self._check(call(f"{url}/api/v2/users", "POST", {"nickname": nickname, "password": "pw"}))
-        basic = b64encode(f"{nickname}:pw".encode()).decode()
-        pair = self._check(
-            call(f"{url}/api/v2/tokens", "POST", headers={"Authorization": f"Basic {basic}"})
-        )
-        self.token: str = pair["access_token"]
-        channel = self._api("POST", "/channels", {"name": f"bench-{nickname}", "kind": "public"})
-        self.channel_id: int = channel["id"]
+        self.member = Member(url)
+        self.token = self.member.token
+        self.channel_id = self.member.channel(f"bench-{self.member.nickname}")
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(self._seed, range(HISTORY_MESSAGES)))
 
     def _seed(self, n: int) -> None:
-        body = {"source": f"history **{n}** of the bench", "client_msg_id": f"seed-{n}"}
-        self._api("POST", f"/channels/{self.channel_id}/messages", body)
-
-    def _api(self, method: str, path: str, body: object = None) -> Any:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        return self._check(call(f"{self.url}/api/v2{path}", method, body, headers))
-
-    @staticmethod
-    def _check(answer: tuple[int, Any, Any]) -> Any:
-        status, _, body = answer
-        if status >= 300:
+        status, body = self.member.post(
+            self.channel_id, f"history **{n}** of the bench", f"seed-{n}"
+        )
+        if status != 201:
             raise RuntimeError(f"seeding: {status} {body}")
-        return body
 
     def message_count(self) -> int:
         """Messages in the channel now (its last seq counts every event; posts only here)."""
-        channel = self._api("GET", f"/channels/{self.channel_id}")
+        status, channel = self.member.call("GET", f"/channels/{self.channel_id}")
+        if status != 200:
+            raise RuntimeError(f"channel: {status} {channel}")
         return int(channel["last_seq"])
 
 
