@@ -1,8 +1,9 @@
 """Storing a new message at its channel's next seq, with its message_posted event."""
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal, select, update
+from sqlalchemy import Select, bindparam, insert, literal, select, update
 from sqlalchemy.orm import aliased
 
 from parley.extensions import db
@@ -27,29 +28,48 @@ def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
     if db.engine.dialect.name != "postgresql":
         return _store_in_transaction(fields)
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    channel_id, author_id = fields["channel_id"], fields["user_id"]
+    now = utcnow()
+    values = {**fields, "created_at": now, "updated_at": now}
+    stored = db.session.scalars(
+        _post_statement(), {_PARAMETER.format(name): value for name, value in values.items()}
+    ).one_or_none()
+    db.session.commit()  # gives the connection back, and its isolation level with it
+    return stored
+
+
+# Not the columns' own names: an UPDATE would take a parameter named after a column of
+# its table (channels.created_at, for one) as a value to SET.
+_PARAMETER = "message_{}"
+
+
+@cache
+def _post_statement() -> Select[Message]:
+    """The one statement of a post on PostgreSQL, built once: the busiest path there is.
+
+    Its parameters are the message's columns, named as _PARAMETER says: channel_id,
+    user_id, source, html, client_msg_id, created_at and updated_at.
+    """
+    columns = Message.__table__.c
+    names = ["channel_id", "user_id", "source", "html", "client_msg_id", "created_at", "updated_at"]
+    params = {name: bindparam(_PARAMETER.format(name), type_=columns[name].type) for name in names}
     is_member = (
         select(Membership.user_id)
-        .where(Membership.channel_id == channel_id, Membership.user_id == author_id)
+        .where(
+            Membership.channel_id == params["channel_id"],
+            Membership.user_id == params["user_id"],
+        )
         .exists()
     )
     taken = (
         update(Channel)
-        .where(Channel.id == channel_id, is_member)
+        .where(Channel.id == params["channel_id"], is_member)
         .values(last_seq=Channel.last_seq + 1)
         .returning(Channel.last_seq)
         .cte("taken")
     )
-    now = utcnow()
-    values = {**fields, "created_at": now, "updated_at": now}
-    columns = Message.__table__.c
-    params = [bindparam(name, value, type_=columns[name].type) for name, value in values.items()]
     posted = (
         insert(Message)
-        .from_select(
-            [*values, "seq"],
-            select(*params, taken.c.last_seq),
-        )
+        .from_select([*names, "seq"], select(*params.values(), taken.c.last_seq))
         .returning(*columns)
         .cte("posted")
     )
@@ -65,11 +85,7 @@ def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
             posted.c.created_at,
         ),
     )
-    stored = db.session.scalars(
-        select(aliased(Message, posted)).add_cte(logged.cte("logged"))
-    ).one_or_none()
-    db.session.commit()  # gives the connection back, and its isolation level with it
-    return stored
+    return select(aliased(Message, posted)).add_cte(logged.cte("logged"))
 
 
 def _store_in_transaction(fields: dict[str, Any]) -> Message | None:
