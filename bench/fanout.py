@@ -30,11 +30,12 @@ from base64 import b64encode
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import socketio
+from cpu import cpu_ms_per_unit, read_cpu
 from plans import bench_plan
 from reporting import say, verdict
 
@@ -80,6 +81,8 @@ class Measurement:
     burst_lost: int
     rss_kib_per_socket: float
     retried_posts: int = 0
+    # Machine CPU per burst message, by kind of process (bench/cpu.py), ms.
+    burst_cpu_ms: dict[str, float] = field(default_factory=dict)
 
 
 class Generator:
@@ -285,10 +288,12 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
             idle.connection.close()
         say(f"  burst: {len(burst)} messages")
         first = time.time() * 1000
+        cpu_before = read_cpu()
         with ThreadPoolExecutor(POSTERS) as pool:
             for done in pool.map(post_share, posters, [burst[i::POSTERS] for i in range(POSTERS)]):
                 assert done
         report = wait_for_receipts(generator, burst, connected)
+        cpu = cpu_ms_per_unit(cpu_before, read_cpu(), len(burst))
         say("  burst received")
         receipts = [report["receipts"].get(str(seq), [0, 0, first]) for seq in burst]
         delivered = sum(r[0] for r in receipts)
@@ -306,6 +311,7 @@ def measure(cluster: RunningCluster, server: str, clients: int) -> Measurement:
             burst_lost=len(burst) * connected - delivered,
             retried_posts=sum(p.retries for p in [poster, *posters]),
             rss_kib_per_socket=round(per_socket, 1),
+            burst_cpu_ms=cpu,
         )
     finally:
         generator.close()
@@ -380,6 +386,10 @@ def median_of(runs: list[Measurement]) -> Measurement:
     for name, value in fields.items():
         if isinstance(value, int | float) and name not in ("instances", "clients"):
             fields[name] = statistics.median(getattr(run, name) for run in runs)
+    fields["burst_cpu_ms"] = {
+        kind: statistics.median(run.burst_cpu_ms.get(kind, 0.0) for run in runs)
+        for kind in runs[0].burst_cpu_ms
+    }
     return Measurement(**fields)
 
 

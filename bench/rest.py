@@ -29,11 +29,12 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cpu import cpu_ms_per_unit, read_cpu
 from plans import bench_plan
 from reporting import say, verdict
 from tests.v2_clients import Member
@@ -63,6 +64,8 @@ class Measurement:
     max_ms: float
     http_errors: int
     socket_errors: int
+    # Machine CPU per request, by kind of process (bench/cpu.py), ms.
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
 
 class Seeded:
@@ -109,9 +112,11 @@ def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int)
         "--script", str(ROOT / "bench" / "rest.lua"),
         url,
     ]  # fmt: skip
+    before = read_cpu()
     output = subprocess.run(
         command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
+    after = read_cpu()
     summary = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
     return Measurement(
         endpoint=endpoint,
@@ -122,6 +127,7 @@ def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int)
         max_ms=round(summary["max_us"] / 1000, 2),
         http_errors=summary["http_errors"],
         socket_errors=summary["socket_errors"],
+        cpu_ms=cpu_ms_per_unit(before, after, summary["requests"]),
     )
 
 
@@ -163,8 +169,12 @@ def median_of(runs: list[Measurement]) -> Measurement:
     """Field-wise median of one endpoint's runs."""
     fields = asdict(runs[0])
     for name in fields:
-        if name != "endpoint":
+        if name not in ("endpoint", "cpu_ms"):
             fields[name] = statistics.median(getattr(run, name) for run in runs)
+    fields["cpu_ms"] = {
+        kind: statistics.median(run.cpu_ms.get(kind, 0.0) for run in runs)
+        for kind in runs[0].cpu_ms
+    }
     return Measurement(**fields)
 
 
@@ -208,6 +218,17 @@ def measure(cluster: RunningCluster, runs: int, seconds: int, connections: int) 
         "posts_answered": posted,
         "posts_stored": stored,
     }
+
+
+def cpu_table(medians: dict[str, Measurement]) -> list[str]:
+    """Markdown rows: machine CPU ms per request, one column per endpoint."""
+    kinds = sorted({kind for m in medians.values() for kind in m.cpu_ms if kind != "total"})
+    header = ["| Process | " + " | ".join(medians) + " |", "|---|" + "---|" * len(medians)]
+    rows = []
+    for kind in [*kinds, "total"]:
+        cells = " | ".join(f"{m.cpu_ms.get(kind, 0.0):.2f}" for m in medians.values())
+        rows.append(f"| {kind} | {cells} |")
+    return header + rows
 
 
 def write_report(outcome: dict[str, Any], args: argparse.Namespace) -> str:
@@ -257,6 +278,13 @@ def write_report(outcome: dict[str, Any], args: argparse.Namespace) -> str:
                 "all into one channel.",
                 f"- Posts answered (wrk's count): {outcome['posts_answered']:,}; messages "
                 f"stored: {outcome['posts_stored']:,}.",
+                "",
+                "## Machine CPU per request, by process",
+                "",
+                "Read from /proc around each measurement (bench/cpu.py), ms per request:",
+                "where the machine's 2 cores went.",
+                "",
+                *cpu_table(medians),
                 "",
                 "## The app's CPU per request",
                 "",
