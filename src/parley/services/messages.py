@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from parley import events
@@ -139,15 +140,34 @@ def history_page(
 ) -> tuple[Sequence[Message], bool]:
     """Up to `limit` live messages in seq order, and whether that direction has more:
     the newest before `before`, the oldest after `after`, or the newest of all."""
-    query = select(Message).where(Message.channel_id == channel.id, Message.deleted_at.is_(None))
+    page = {"channel_id": channel.id, "limit": limit + 1}
     if after is not None:
-        query = query.where(Message.seq > after).order_by(Message.seq)
-        oldest_first = db.session.scalars(query.limit(limit + 1)).all()
+        oldest_first = db.session.scalars(_page_query("after"), {**page, "seq": after}).all()
         return oldest_first[:limit], len(oldest_first) > limit
-    if before is not None:
-        query = query.where(Message.seq < before)
-    newest_first = db.session.scalars(query.order_by(Message.seq.desc()).limit(limit + 1)).all()
+    if before is None:
+        newest_first = db.session.scalars(_page_query("newest"), page).all()
+    else:
+        newest_first = db.session.scalars(_page_query("before"), {**page, "seq": before}).all()
     return newest_first[:limit][::-1], len(newest_first) > limit
+
+
+@cache
+def _page_query(kind: Literal["after", "before", "newest"]) -> Select[Message]:
+    """A history page's query, built once: pages are read far more than anything else.
+
+    Parameters: channel_id, limit (one more than the page, to tell whether there is
+    more) and, but for the newest page, seq.
+    """
+    query = select(Message).where(
+        Message.channel_id == bindparam("channel_id"), Message.deleted_at.is_(None)
+    )
+    if kind == "after":
+        query = query.where(Message.seq > bindparam("seq")).order_by(Message.seq)
+    else:
+        if kind == "before":
+            query = query.where(Message.seq < bindparam("seq"))
+        query = query.order_by(Message.seq.desc())
+    return query.limit(bindparam("limit"))
 
 
 def _check_author(message: Message, user: User, action: str) -> None:
