@@ -201,7 +201,7 @@ class HistoryQuerySchema(V2Schema):
 class HistoryPageSchema(V2Schema):
     """A page of messages in seq order; `more` says whether the same direction has more."""
 
-    messages = fields.List(fields.Nested(MessageSchema))
+    messages = fields.Nested(MessageSchema, many=True)
     more = fields.Boolean()
 
 
