@@ -23,7 +23,7 @@ class SocketSession(Base):
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     family: Mapped[str] = mapped_column(String(32), index=True)
-    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<SocketSession {self.sid} user={self.user_id}>"
