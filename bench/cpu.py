@@ -5,6 +5,7 @@ cannot say which part of the stack costs what: this can.
 """
 
 import os
+import resource
 from pathlib import Path
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
@@ -16,7 +17,6 @@ KINDS = [
     ("postgres", "postgres"),
     ("redis", "redis-server"),
     ("node clients", "node"),
-    ("wrk", "wrk"),
     ("bench", "bench/"),
 ]
 
@@ -47,15 +47,24 @@ def read_cpu() -> Reading:
     return reading
 
 
-def cpu_ms_per_unit(before: Reading, after: Reading, units: int) -> dict[str, float]:
+def cpu_ms_per_unit(
+    before: Reading, after: Reading, units: int, ended: dict[str, float] | None = None
+) -> dict[str, float]:
     """CPU milliseconds per unit of work between two readings, by kind, plus "total".
 
-    A process that ended between the readings is missed; one that started counts whole.
+    A process that started between the readings counts whole. One that ended is missed
+    unless its CPU seconds come in `ended`, by kind (see children_cpu_seconds).
     """
-    spent: dict[str, float] = {}
+    spent: dict[str, float] = dict(ended or {})
     for pid, (kind, seconds) in after.items():
         earlier = before.get(pid)
         used = seconds - earlier[1] if earlier and earlier[0] == kind else seconds
         spent[kind] = spent.get(kind, 0.0) + used
     spent["total"] = sum(spent.values())
     return {kind: round(1000 * seconds / max(units, 1), 3) for kind, seconds in spent.items()}
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds used so far by this process's children that ended and were waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

@@ -494,6 +494,17 @@ def write_report(
         for r in results
     )
     hold_text = "not run" if held is None else "\n".join(f"- {k}: {v}" for k, v in held.items())
+    kinds = sorted({kind for r in results for kind in r.burst_cpu_ms if kind != "total"})
+    cpu_rows = "".join(
+        f"| {r.server} | {r.instances} | {r.clients} | "
+        + " | ".join(f"{r.burst_cpu_ms.get(kind, 0.0):.2f}" for kind in [*kinds, "total"])
+        + " |\n"
+        for r in results
+    )
+    cpu_table = (
+        "| server | instances | clients | " + " | ".join([*kinds, "total"]) + " |\n"
+        "|---|---|---|" + "---|" * (len(kinds) + 1) + "\n" + cpu_rows
+    )
     path = REPORTS / "fanout.md"
     path.write_text(
         f"# Fan-out benchmark\n\nCommand: `{command}` ({runs} run(s) per scenario, medians; "
@@ -504,6 +515,9 @@ def write_report(
         f"~{BURST_DELIVERIES:,} deliveries. Clients: node socket.io-client over WebSocket through "
         f"HAProxy; the load generator runs on the same 2 cores.\n\n"
         f"![fan-out](fanout.png)\n\n{header}{rows}\n"
+        f"## Machine CPU per burst message, by process (ms)\n\n"
+        f"Read from /proc before and after each burst (bench/cpu.py): where the 2 cores "
+        f"went for each message and its deliveries.\n\n{cpu_table}\n"
         f"## {HOLD_CLIENTS:,} sockets held on 2 Parley instances\n\n"
         f"Straight onto the instances: through HAProxy they would need 2 descriptors each, past "
         f"this machine's limit of 20,000.\n\n{hold_text}\n\n"

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cpu import cpu_ms_per_unit, read_cpu
+from cpu import children_cpu_seconds, cpu_ms_per_unit, read_cpu
 from plans import bench_plan
 from reporting import say, verdict
 from tests.v2_clients import Member
@@ -112,11 +112,13 @@ def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int)
         "--script", str(ROOT / "bench" / "rest.lua"),
         url,
     ]  # fmt: skip
-    before = read_cpu()
+    before, wrk_before = read_cpu(), children_cpu_seconds()
     output = subprocess.run(
         command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
     after = read_cpu()
+    # wrk has ended by now, so /proc no longer shows it: its CPU comes from its parent.
+    ended = {"wrk": children_cpu_seconds() - wrk_before}
     summary = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
     return Measurement(
         endpoint=endpoint,
@@ -127,7 +129,7 @@ def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int)
         max_ms=round(summary["max_us"] / 1000, 2),
         http_errors=summary["http_errors"],
         socket_errors=summary["socket_errors"],
-        cpu_ms=cpu_ms_per_unit(before, after, summary["requests"]),
+        cpu_ms=cpu_ms_per_unit(before, after, summary["requests"], ended),
     )
 
 
