@@ -34,6 +34,16 @@ def test_a_retransmission_returns_the_original(ada: Caller) -> None:
     assert len(ada.call("GET", f"/channels/{lobby}/messages").json["messages"]) == 1
 
 
+def test_posting_changes_only_the_channels_seq(ada: Caller) -> None:
+    lobby = ada.channel("lobby")
+    before = ada.call("GET", f"/channels/{lobby}").json
+
+    seq = ada.post(lobby, "hello", "send-1").json["seq"]
+
+    after = ada.call("GET", f"/channels/{lobby}").json
+    assert after == {**before, "last_seq": seq}
+
+
 def test_history_pages_both_ways_by_seq(ada: Caller, settings: dict[str, object]) -> None:
     lobby = ada.channel("lobby")
     seqs = [ada.post(lobby, f"m{i}", f"c{i}").json["seq"] for i in range(7)]
