@@ -51,8 +51,7 @@ def authenticate(secret: str, kinds: tuple[TokenKind, ...] = (TokenKind.API,)) -
 @cache
 def _token_by_hash(kinds: tuple[TokenKind, ...]) -> Select[Token]:
     """The look-up of every authenticated request, built once per set of kinds."""
-    kind = Token.kind == kinds[0] if len(kinds) == 1 else Token.kind.in_(kinds)
-    return select(Token).where(Token.token_hash == bindparam("token_hash"), kind)
+    return select(Token).where(Token.token_hash == bindparam("token_hash"), Token.kind.in_(kinds))
 
 
 def revoke(token: Token) -> None:
