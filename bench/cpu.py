@@ -6,6 +6,7 @@ cannot say which part of the stack costs what: this can.
 
 import os
 import resource
+import statistics
 from pathlib import Path
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
@@ -68,3 +69,9 @@ def children_cpu_seconds() -> float:
     """CPU seconds used so far by this process's children that ended and were waited for."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def median_by_kind(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Several runs' CPU figures, kind by kind: the median of each (0 where a run lacks it)."""
+    kinds = dict.fromkeys(kind for run in runs for kind in run)
+    return {kind: statistics.median(run.get(kind, 0.0) for run in runs) for kind in kinds}

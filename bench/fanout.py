@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from cpu import cpu_ms_per_unit, read_cpu
+from cpu import cpu_ms_per_unit, median_by_kind, read_cpu
 from plans import bench_plan
 from reporting import say, verdict
 
@@ -386,10 +386,7 @@ def median_of(runs: list[Measurement]) -> Measurement:
     for name, value in fields.items():
         if isinstance(value, int | float) and name not in ("instances", "clients"):
             fields[name] = statistics.median(getattr(run, name) for run in runs)
-    fields["burst_cpu_ms"] = {
-        kind: statistics.median(run.burst_cpu_ms.get(kind, 0.0) for run in runs)
-        for kind in runs[0].burst_cpu_ms
-    }
+    fields["burst_cpu_ms"] = median_by_kind([run.burst_cpu_ms for run in runs])
     return Measurement(**fields)
 
 

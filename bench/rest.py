@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cpu import children_cpu_seconds, cpu_ms_per_unit, read_cpu
+from cpu import children_cpu_seconds, cpu_ms_per_unit, median_by_kind, read_cpu
 from plans import bench_plan
 from reporting import say, verdict
 from tests.v2_clients import Member
@@ -173,10 +173,7 @@ def median_of(runs: list[Measurement]) -> Measurement:
     for name in fields:
         if name not in ("endpoint", "cpu_ms"):
             fields[name] = statistics.median(getattr(run, name) for run in runs)
-    fields["cpu_ms"] = {
-        kind: statistics.median(run.cpu_ms.get(kind, 0.0) for run in runs)
-        for kind in runs[0].cpu_ms
-    }
+    fields["cpu_ms"] = median_by_kind([run.cpu_ms for run in runs])
     return Measurement(**fields)
 
 
