@@ -82,8 +82,12 @@ def new_family() -> str:
 
 
 def hash_token(token: str) -> str:
-    """SHA-256 of a token, hex: the only form in which tokens are stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    """SHA-256 of a token, hex: the only form in which tokens are stored.
+
+    A lone surrogate (a socket event's token argument can hold one) hashes to what
+    no token is, so it is refused like any wrong token instead of raising.
+    """
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def tokens_match(token_hash: str, token: str) -> bool:

@@ -78,3 +78,9 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(Missing)
+
+
+def test_a_token_with_a_lone_surrogate_hashes_like_any_wrong_token() -> None:
+    # A socket event's token argument is any JSON string; it must be refused, not raise.
+    assert hash_token("abc\ud800") != hash_token("abc")
+    assert len(hash_token("abc\ud800")) == 64
