@@ -128,3 +128,16 @@ def test_openapi_document_describes_v1(client: FlaskClient) -> None:
     assert spec["openapi"].startswith("3.")
     assert {"/api/v1/users", "/api/v1/messages/{message_id}", "/api/tokens"} <= set(spec["paths"])
     assert client.get("/docs").status_code == 404  # APIFairy's UI loads from a CDN: off
+
+
+@pytest.mark.parametrize("path", ["/api/users", "/api/v2/users"])
+def test_a_lone_surrogate_is_refused_by_field_name(client: FlaskClient, path: str) -> None:
+    # Valid JSON, but text no database can store: a 400 naming the field, never a 500.
+    body = '{"nickname": "ada\\ud800", "password": "pw"}'
+
+    response = client.post(path, data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json["errors"] == {
+        "nickname": ["Must be valid Unicode text (no lone surrogates)."]
+    }

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, pre_load, validate
 
 from parley.models.base import from_timestamp, to_timestamp
 
@@ -40,3 +40,32 @@ def no_nul_characters(value: str) -> None:
     """Refuse NUL, which PostgreSQL text cannot store."""
     if "\x00" in value:
         raise ValidationError("Must not contain NUL characters.")
+
+
+class EncodableText:
+    """Schema mixin: refuse, by field, a string that UTF-8 cannot encode.
+
+    JSON may escape a lone surrogate (`"\\ud800"`) and Python's parser lets it through;
+    no database can store it, so it would fail at the first query instead of here.
+    """
+
+    @pre_load
+    def refuse_unencodable_text(self, data: Any, **kwargs: Any) -> Any:
+        """Name each top-level string field holding a lone surrogate."""
+        if isinstance(data, dict):
+            errors = {
+                name: ["Must be valid Unicode text (no lone surrogates)."]
+                for name, value in data.items()
+                if isinstance(value, str) and not _encodable(value)
+            }
+            if errors:
+                raise ValidationError(errors)
+        return data
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

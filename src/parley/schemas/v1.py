@@ -13,6 +13,7 @@ from parley.models import Message, User
 from parley.models.message import MESSAGE_MAX_LENGTH
 from parley.models.user import NICKNAME_MAX_LENGTH
 from parley.schemas.fields import (
+    EncodableText,
     UnixTimestamp,
     no_control_characters,
     no_nul_characters,
@@ -40,7 +41,7 @@ def request_link_prefix() -> str:
     return "/api"
 
 
-class V1Schema(ma.Schema):  # type: ignore[name-defined,misc]
+class V1Schema(EncodableText, ma.Schema):  # type: ignore[name-defined,misc]
     """Flack ignored unknown fields; its clients may still send some.
 
     `link_prefix` fixes the prefix of `_links`; by default it follows the request.

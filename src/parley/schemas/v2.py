@@ -13,7 +13,7 @@ from parley.models import ChannelKind, EventKind, MemberRole
 from parley.models.base import MAX_ID, MAX_SEQ, utcnow
 from parley.models.channel import CHANNEL_NAME_MAX_LENGTH
 from parley.models.message import CLIENT_MSG_ID_MAX_LENGTH
-from parley.schemas.fields import no_control_characters, not_blank
+from parley.schemas.fields import EncodableText, no_control_characters, not_blank
 from parley.schemas.v1 import NICKNAME_RULES, PASSWORD_RULES, SOURCE_RULES, Rules
 
 TOPIC_MAX_LENGTH = 250
@@ -33,7 +33,7 @@ CLIENT_MSG_ID_RULES: Rules = [
 ]
 
 
-class V2Schema(ma.Schema):  # type: ignore[name-defined,misc]
+class V2Schema(EncodableText, ma.Schema):  # type: ignore[name-defined,misc]
     """Unknown fields are refused by name, never ignored."""
 
     class Meta:
