@@ -53,7 +53,7 @@ def load_secret_key(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Configure the extensions created in parley.extensions."""
-    from parley import database, realtime, security, stats, tasks
+    from parley import database, read_cache, realtime, security, stats, tasks
     from parley.extensions import apifairy, db, ma, migrate
 
     db.init_app(app)
@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     apifairy.process_apispec(complete_document)
     security.init_app(app)
     stats.init_app(app)
+    read_cache.init_app(app)
     realtime.init_app(app)
     tasks.init_app(app)
 

@@ -121,6 +121,11 @@ class Config:
 
     # A user's last_seen_at is written at most this often (seconds) while online.
     PRESENCE_PING_INTERVAL = _env_int("PRESENCE_PING_INTERVAL", 10)
+    # parley.read_cache: how long an entry may live at most (0 turns the caches off),
+    # a bound for an invalidation that could not be published; and how much memory
+    # each process gives them (a history page of 50 is about 16 KiB).
+    READ_CACHE_SECONDS = _env_int("READ_CACHE_SECONDS", 300)
+    READ_CACHE_MEGABYTES = _env_int("READ_CACHE_MEGABYTES", 64)
     # v1 lists messages of the last 24 hours only, as Flack did.
     V1_MESSAGE_WINDOW = _env_int("V1_MESSAGE_WINDOW", 86400)
     # RFC 9745 Deprecation date of API v1 (Unix seconds): 2026-11-24T00:00:00Z.

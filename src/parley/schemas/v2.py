@@ -6,6 +6,7 @@ OpenAPI document and the realtime protocol cannot drift apart.
 
 from typing import Any
 
+import orjson
 from marshmallow import RAISE, ValidationError, fields, validate, validates, validates_schema
 
 from parley.extensions import ma
@@ -198,10 +199,20 @@ class HistoryQuerySchema(V2Schema):
             raise ValidationError("Use either before or after, not both.", "before")
 
 
+class EncodedOrNested(fields.Nested):
+    """Nested, but what is already encoded JSON (orjson.Fragment) goes out as it is."""
+
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if isinstance(nested_obj, orjson.Fragment):
+            return nested_obj
+        return super()._serialize(nested_obj, attr, obj, **kwargs)  # type: ignore[no-untyped-call]
+
+
 class HistoryPageSchema(V2Schema):
     """A page of messages in seq order; `more` says whether the same direction has more."""
 
-    messages = fields.Nested(MessageSchema, many=True)
+    # A page served from the read cache brings its messages encoded.
+    messages = EncodedOrNested(MessageSchema, many=True)
     more = fields.Boolean()
 
 

@@ -18,6 +18,7 @@ from parley.models import (
     Membership,
     User,
 )
+from parley.read_cache import CHANNEL_READERS, read_cache
 from parley.services import history
 from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
 
@@ -84,8 +85,41 @@ def visible_channel(user: User, channel_id: int) -> Channel:
 
     Anything else is "not found", so that a private channel's existence stays private.
     """
+    return _visible_channel(user.id, channel_id)
+
+
+def get_channel(channel_id: int) -> Channel:
+    """A channel by id, for callers that have checked that the user may see it."""
     channel = db.session.get(Channel, channel_id)
-    if channel is None or (channel.kind != ChannelKind.PUBLIC and not is_member(user, channel)):
+    if channel is None:
+        raise NotFoundError(f"channel {channel_id} not found")
+    return channel
+
+
+def check_visible(user_id: int, channel_id: int) -> None:
+    """Raise "not found" unless the user may see the channel, as visible_channel does.
+
+    A yes is kept in the read cache until the channel's membership changes (a
+    channel's kind never does), so the hottest reads skip two queries.
+    """
+    key = ("reader", channel_id, user_id)
+    cached = read_cache()
+    if cached is None:
+        _visible_channel(user_id, channel_id)
+        return
+    if cached.get(key):
+        return
+    stamp = cached.stamp(CHANNEL_READERS)
+    _visible_channel(user_id, channel_id)
+    cached.put(key, True, CHANNEL_READERS, channel_id, stamp)
+
+
+def _visible_channel(user_id: int, channel_id: int) -> Channel:
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or (
+        channel.kind != ChannelKind.PUBLIC
+        and db.session.get(Membership, (channel_id, user_id)) is None
+    ):
         raise NotFoundError(f"channel {channel_id} not found")
     return channel
 

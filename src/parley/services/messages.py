@@ -8,7 +8,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from parley import events
+from parley import events, read_cache
 from parley.extensions import db
 from parley.models import Channel, EventKind, Message, User
 from parley.models.base import utcnow
@@ -111,6 +111,8 @@ def store_previews(message_id: int, source: str, previews: list[dict[str, Any]])
     db.session.commit()
     if seq is not None:
         events.publish(events.MessageEdited(message_id, channel_id, seq, source_changed=False))
+    else:  # no news for anyone, but updated_at moved: cached pages must not keep the old
+        read_cache.invalidate(read_cache.CHANNEL_PAGES, channel_id)
     return True
 
 
@@ -149,6 +151,18 @@ def history_page(
     else:
         newest_first = db.session.scalars(_page_query("before"), {**page, "seq": before}).all()
     return newest_first[:limit][::-1], len(newest_first) > limit
+
+
+def page_is_final(channel: Channel, *, before: int | None, after: int | None, more: bool) -> bool:
+    """Whether only an edit or a deletion can change this page any more.
+
+    New messages take seqs after the channel's last: a page before a seq already handed
+    out cannot gain one, nor can a page after a seq that has more beyond it. Read
+    `channel` before the page, so that its last seq is no newer than the page.
+    """
+    if before is not None:
+        return before <= channel.last_seq + 1
+    return after is not None and more
 
 
 @cache

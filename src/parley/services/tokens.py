@@ -1,13 +1,16 @@
 """API tokens: issue, authenticate, revoke, clean up."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 
 from parley.extensions import db
 from parley.models import Token, TokenKind, User
 from parley.models.base import utcnow
+from parley.read_cache import USER_TOKENS, read_cache
 from parley.security import derive_token, hash_token, new_token_salt, tokens_match
 from parley.services import presence
 
@@ -46,6 +49,45 @@ def authenticate(secret: str, kinds: tuple[TokenKind, ...] = (TokenKind.API,)) -
         return None
     presence.mark_seen(token.user)  # every authenticated call is a ping, as in Flack
     return token
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """A live v2 access token as a request needs it: who it speaks for, until when."""
+
+    token_id: int
+    user_id: int
+    expires_at: datetime | None
+    # The user's presence needs no write before this (PRESENCE_PING_INTERVAL).
+    seen_until: datetime
+
+
+def authenticate_access(secret: str) -> Bearer | None:
+    """The live v2 access token a secret belongs to, from this process's read cache
+    while it holds it; its user counts as seen.
+
+    A cached token is dropped when its user's sessions or presence change, so a
+    revoked one is refused at once here and within milliseconds in every process.
+    """
+    token_hash = hash_token(secret)
+    key = ("access-token", token_hash)
+    cached = read_cache()
+    if cached is not None:
+        bearer: Bearer | None = cached.get(key)
+        now = utcnow()
+        if bearer is not None and now < bearer.seen_until:
+            if bearer.expires_at is None or now < bearer.expires_at:
+                return bearer
+            return None
+        stamp = cached.stamp(USER_TOKENS)
+    token = authenticate(secret, (TokenKind.ACCESS,))
+    if token is None:
+        return None
+    interval = timedelta(seconds=current_app.config["PRESENCE_PING_INTERVAL"])
+    bearer = Bearer(token.id, token.user_id, token.expires_at, token.user.last_seen_at + interval)
+    if cached is not None:
+        cached.put(key, bearer, USER_TOKENS, token.user_id, stamp)
+    return bearer
 
 
 @cache

@@ -2,12 +2,15 @@
 
 from typing import Any
 
+import orjson
 from apifairy import arguments, authenticate, other_responses, response
 from flask import Blueprint, current_app
 
-from parley.api.auth import access_auth, current_user
+from parley.api.auth import access_auth, current_user, current_user_id
 from parley.api.decorators import json_body
 from parley.api.v2 import HIDDEN
+from parley.json_provider import encode
+from parley.read_cache import CHANNEL_PAGES, read_cache
 from parley.schemas.v1 import EmptySchema
 from parley.schemas.v2 import (
     EventsPageSchema,
@@ -22,6 +25,7 @@ from parley.services import channels, history, messages
 
 bp = Blueprint("messages", __name__)
 message_schema = MessageSchema()
+message_list_schema = MessageSchema(many=True)
 
 
 @bp.get("/channels/<id:channel_id>/messages")
@@ -31,12 +35,27 @@ message_schema = MessageSchema()
 @other_responses({404: HIDDEN})
 def list_messages(query: dict[str, Any], channel_id: int) -> object:
     """A page of messages in seq order: the newest, or those `before`/`after` a seq."""
-    channel = channels.visible_channel(current_user(), channel_id)
+    channels.check_visible(current_user_id(), channel_id)
     limit = _page_size(query.get("limit"), "HISTORY_PAGE_SIZE", "HISTORY_PAGE_MAX")
-    page, more = messages.history_page(
-        channel, before=query.get("before"), after=query.get("after"), limit=limit
-    )
-    return {"messages": page, "more": more}
+    return _history_page(channel_id, query.get("before"), query.get("after"), limit)
+
+
+def _history_page(channel_id: int, before: int | None, after: int | None, limit: int) -> object:
+    """The page, from the read cache when this process has served it and it is final:
+    its messages are kept encoded, so serving it again costs no query and no dump."""
+    cached = read_cache()
+    key = ("history", channel_id, before, after, limit)
+    page: tuple[bytes, bool] | None = cached.get(key) if cached is not None else None
+    if page is None:
+        stamp = cached.stamp(CHANNEL_PAGES) if cached is not None else None
+        channel = channels.get_channel(channel_id)  # before the page: see page_is_final
+        found, more = messages.history_page(channel, before=before, after=after, limit=limit)
+        page = (encode(message_list_schema.dump(found)), more)
+        final = messages.page_is_final(channel, before=before, after=after, more=more)
+        if cached is not None and stamp is not None and final:
+            cached.put(key, page, CHANNEL_PAGES, channel_id, stamp)
+    encoded_messages, more = page
+    return {"messages": orjson.Fragment(encoded_messages), "more": more}
 
 
 @bp.post("/channels/<id:channel_id>/messages")
