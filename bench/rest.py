@@ -10,6 +10,11 @@ on one endpoint at a time, for DURATION seconds after WARMUP seconds:
 - post: `POST /api/v2/channels/<id>/messages`, each with a new `client_msg_id`, all in
   one channel (the busiest case: every post takes that channel's next seq).
 
+History pages before a seq already handed out are final, so each instance's read cache
+(parley/read_cache.py) serves a page again once it has read it: the first run of a
+fresh cluster mostly fills the caches (2,000 pages per instance), later runs find them
+full. The report keeps every run's figures.
+
 The three take turns within each run, so that drift hits them alike; the report gives
 medians of the runs. Then, to show where the time goes, this process serves each endpoint
 (and `GET /api/v2/users/me`, authentication plus one query) through Flask's test client on
@@ -48,7 +53,9 @@ REPORT = ROOT / "bench" / "reports" / "rest.md"
 HISTORY_MESSAGES = 2000  # seeded before measuring; pages end anywhere in them
 WARMUP_SECONDS = 3
 ENDPOINTS = ("trivial", "history", "post")
-TARGET_RATIO, TARGET_P99_MS = 0.5, 100.0  # history vs trivial; p99 of history and post
+# Issue 5's target is the history page's: requests/s vs trivial, and its p99. Posting's
+# figures are reported beside them, with no target of their own.
+TARGET_RATIO, TARGET_P99_MS = 0.5, 100.0
 CPU_SAMPLES = 300  # requests per endpoint for the in-process CPU figures
 
 
@@ -151,14 +158,18 @@ def cpu_per_request(cluster: RunningCluster, seeded: Seeded) -> dict[str, float]
     requests = {
         "trivial": lambda n: client.get("/healthz"),
         "users/me": lambda n: client.get("/api/v2/users/me", headers=headers),
-        "history": lambda n: client.get(
+        # A page this app has not read yet (a read-cache miss), then pages it has.
+        "history, first read": lambda n: client.get(
             f"{messages}?limit=50&before={51 + n % (HISTORY_MESSAGES - 50)}", headers=headers
+        ),
+        "history, cached": lambda n: client.get(
+            f"{messages}?limit=50&before={51 + n % 20}", headers=headers
         ),
         "post": post,
     }
     figures = {}
     for name, send in requests.items():
-        for n in range(20):  # warm: connections, caches
+        for n in range(CPU_SAMPLES, CPU_SAMPLES + 20):  # warm: connections, caches
             assert send(n).status_code < 300
         started = time.process_time()
         for n in range(CPU_SAMPLES):
@@ -243,8 +254,10 @@ def write_report(outcome: dict[str, Any], args: argparse.Namespace) -> str:
     verdicts = [
         verdict("history requests/s vs trivial", history.requests_per_s / trivial, TARGET_RATIO),
         verdict("history p99 (ms)", history.p99_ms, TARGET_P99_MS, higher_is_better=False),
-        verdict("post p99 (ms)", post.p99_ms, TARGET_P99_MS, higher_is_better=False),
     ]
+    posting = (
+        f"- posting (no target): {post.requests_per_s:,.0f} requests/s, p99 {post.p99_ms:.1f} ms"
+    )
     each_run = [
         f"| {m.endpoint} | {run + 1} | {m.requests_per_s:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} |"
         for endpoint_runs in outcome["runs"].values()
@@ -297,6 +310,7 @@ def write_report(outcome: dict[str, Any], args: argparse.Namespace) -> str:
                 "## Targets",
                 "",
                 *verdicts,
+                posting,
                 "",
                 "## Every run",
                 "",
