@@ -16,6 +16,7 @@ from parley.models import EventKind
 from tests.servers import call
 
 WAIT = 20.0  # seconds a replay or a push may take before a test gives up
+GAP_GRACE = 3.0  # seconds a gap may stay open before the client fetches it (protocol rule 3)
 
 # python-engineio's client drops a long-polling connection whose response holds more
 # than 16 packets (a guard written for servers, python-engineio#142), and a burst of
@@ -101,6 +102,7 @@ class Listener:
         self.applied: dict[int, list[dict[str, Any]]] = {c: [] for c in cursors}
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.duplicates = 0
+        self.fetched = 0  # events applied from GET .../events because their push was lost
         self.refusals: list[Any] = []
         self._pending: dict[int, dict[int, dict[str, Any]]] = {c: {} for c in cursors}
         self._changed = threading.Condition()
@@ -138,17 +140,23 @@ class Listener:
     def _on_event(self, payload: dict[str, Any]) -> None:
         with self._changed:
             self.received.append((payload["type"], payload))
-            channel, seq = payload["channel_id"], payload["seq"]
-            pending = self._pending.setdefault(channel, {})
-            last = self.last.setdefault(channel, seq - 1)
-            if seq <= last or seq in pending:
-                self.duplicates += 1
-            else:
-                pending[seq] = payload
-            while self.last[channel] + 1 in pending:
-                self.last[channel] += 1
-                self.applied.setdefault(channel, []).append(pending.pop(self.last[channel]))
-            self._changed.notify_all()
+            self._apply(payload)
+
+    def _apply(self, payload: dict[str, Any]) -> bool:
+        """Apply one event under the lock (rules 1 and 2); false for a duplicate."""
+        channel, seq = payload["channel_id"], payload["seq"]
+        pending = self._pending.setdefault(channel, {})
+        last = self.last.setdefault(channel, seq - 1)
+        fresh = seq > last and seq not in pending
+        if fresh:
+            pending[seq] = payload
+        else:
+            self.duplicates += 1
+        while self.last[channel] + 1 in pending:
+            self.last[channel] += 1
+            self.applied.setdefault(channel, []).append(pending.pop(self.last[channel]))
+        self._changed.notify_all()
+        return fresh
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = WAIT) -> None:
         """Wait until the condition (read under the lock) holds."""
@@ -163,9 +171,42 @@ class Listener:
                     )
                 self._changed.wait(remaining)
 
-    def wait_for_seq(self, channel_id: int, seq: int, timeout: float = WAIT) -> None:
-        """Wait until every event of the channel up to `seq` is applied."""
-        self.wait_for(lambda: self.last.get(channel_id, 0) >= seq, timeout)
+    def wait_for_seq(
+        self, channel_id: int, seq: int, timeout: float = WAIT, *, fetch_gaps: bool = False
+    ) -> None:
+        """Wait until every event of the channel up to `seq` is applied.
+
+        With `fetch_gaps`, a gap still open after GAP_GRACE seconds is fetched over REST,
+        as the protocol's rule 3 tells a client whose push was lost to an instance's death.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                self.wait_for(
+                    lambda: self.last.get(channel_id, 0) >= seq,
+                    min(GAP_GRACE, remaining) if fetch_gaps else remaining,
+                )
+                return
+            except AssertionError:
+                if not fetch_gaps or time.monotonic() >= deadline:
+                    raise
+            with self._changed:
+                gap_open = bool(self._pending.get(channel_id))
+            if gap_open:
+                self.fetch_gap(channel_id)
+
+    def fetch_gap(self, channel_id: int) -> None:
+        """Apply the channel's events after `last` from GET .../events, page by page."""
+        more = True
+        while more:
+            with self._changed:
+                after = self.last[channel_id]
+            status, page = self.member.call("GET", f"/channels/{channel_id}/events?after={after}")
+            assert status == 200, (status, page)
+            with self._changed:
+                self.fetched += sum(self._apply(event) for event in page["events"])
+            more = page["more"] and bool(page["events"])
 
     def markers(self, name: str) -> list[dict[str, Any]]:
         """The payloads of one marker event (`resumed`, `resync`...) received so far."""
