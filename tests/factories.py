@@ -19,7 +19,7 @@ def make_user(nickname: str | None = None, password: str = PASSWORD) -> User:
 
 def make_message(author: User, source: str = "hello") -> Message:
     """A message in the default channel."""
-    return messages.post_message(author, channels.default_channel_id(), source)
+    return messages.post_message(author.id, channels.default_channel_id(), source)
 
 
 def make_private_channel(member: User, name: str = "secret") -> Channel:

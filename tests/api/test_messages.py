@@ -124,7 +124,7 @@ def test_v1_sees_only_the_default_channel(client: FlaskClient) -> None:
     author = make_user()
     private = make_private_channel(author)
 
-    hidden = messages.post_message(author, private.id, "not for v1")
+    hidden = messages.post_message(author.id, private.id, "not for v1")
 
     assert client.get("/api/messages").json["messages"] == []
     assert client.get(f"/api/messages/{hidden.id}").status_code == 404
@@ -135,8 +135,8 @@ def test_only_members_post_and_a_refused_post_takes_no_seq(client: FlaskClient) 
     private = make_private_channel(owner)
 
     with pytest.raises(ForbiddenError):
-        messages.post_message(outsider, private.id, "let me in")
-    posted = messages.post_message(owner, private.id, "members only")
+        messages.post_message(outsider.id, private.id, "let me in")
+    posted = messages.post_message(owner.id, private.id, "members only")
 
     assert posted.seq == 2  # seq 1: the owner joining
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1

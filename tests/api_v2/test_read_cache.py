@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from parley.app import create_app
-from parley.extensions import db
+from parley.extensions import db, socketio
 from parley.read_cache import ReadCache, read_cache
+from parley.services import tokens
 from tests.api_v2.v2 import Caller
 from tests.conftest import REDIS_URL, config_for, delete_rows
 from tests.factories import make_user
@@ -163,6 +164,34 @@ def test_a_session_signed_out_in_one_process_is_refused_by_the_other(
     assert on(b, ada).call("DELETE", "/tokens").status_code == 204
 
     wait_for(lambda: ada.call("GET", "/users/me").status_code == 401)
+
+
+def test_a_v1_token_revoked_in_one_process_is_refused_by_the_other_s_sockets(
+    processes: tuple[Flask, Flask],
+) -> None:
+    a, b = processes
+    with a.app_context():
+        secret = tokens.issue_api_token(make_user())
+    socket = socketio.test_client(a)
+    try:
+        queries = Queries(a)
+
+        def pinged_from_cache() -> bool:
+            before = queries.count
+            assert socket.emit("ping_user", secret, callback=True) == []  # accepted
+            return queries.count == before
+
+        # The first ping writes the user's presence, whose event refuses that fill.
+        wait_for(pinged_from_cache)
+        revoked = b.test_client().delete(
+            "/api/tokens", headers={"Authorization": f"Bearer {secret}"}
+        )
+        assert revoked.status_code == 204
+
+        wait_for(lambda: socket.emit("ping_user", secret, callback=True) != [])
+        assert socket.emit("ping_user", secret, callback=True)["code"] == 401
+    finally:
+        socket.disconnect()
 
 
 def test_the_caches_are_off_while_not_subscribed(postgres_url: str, redis_prefix: str) -> None:

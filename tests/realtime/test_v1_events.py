@@ -90,7 +90,7 @@ def test_messages_of_other_channels_never_reach_v1_sockets(
     private = make_private_channel(author)
     sockets[0].get_received()
 
-    messages.post_message(author, private.id, "hidden")
+    messages.post_message(author.id, private.id, "hidden")
 
     assert pushes(sockets[0], "Message") == []
 

@@ -62,7 +62,7 @@ def verify_access_token(secret: str) -> tokens.Bearer | None:
     The user is loaded only when a view asks for it (current_user): the hottest
     routes need no more than the user's id.
     """
-    return tokens.authenticate_access(secret)
+    return tokens.authenticate_bearer(secret, TokenKind.ACCESS)
 
 
 @any_token_auth.verify_token

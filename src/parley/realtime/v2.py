@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from parley.api.errors import error_body, service_error_body, validation_error_body
 from parley.extensions import db, socketio
-from parley.models import SocketSession, TokenKind, User
+from parley.models import SocketSession, TokenKind
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume
 from parley.schemas.v2 import SocketAckSchema, SocketAuthSchema, SocketPostSchema
 from parley.services import channels, messages, sockets, tokens
@@ -76,14 +76,14 @@ def disconnect(*reason: object) -> None:
 @socketio.on("post_message", namespace=V2_NAMESPACE)
 def post_message(data: object = None) -> Ack:
     """Post as POST /channels/<id>/messages does: 201, or 200 for a retransmission."""
-    user = _socket_user()
-    if user is None:
+    user_id = _socket_user_id()
+    if user_id is None:
         return _ack(401, error_body(401, "This session has ended; connect again."))
     try:
         fields = _post_schema.load(data)
-        channel = channels.visible_channel(user, fields["channel_id"])
+        channels.check_visible(user_id, fields["channel_id"])
         message, created = messages.send_message(
-            user, channel.id, fields["source"], client_msg_id=fields["client_msg_id"]
+            user_id, fields["channel_id"], fields["source"], client_msg_id=fields["client_msg_id"]
         )
     except ValidationError as error:
         return _ack(400, validation_error_body(400, {"data": error.messages}))
@@ -95,15 +95,13 @@ def post_message(data: object = None) -> Ack:
     return ack
 
 
-def _socket_user() -> User | None:
+def _socket_user_id() -> int | None:
     """The user of this socket while its session lasts (a sign-out forgets the socket)."""
     sid: str = request.sid  # type: ignore[attr-defined]
-    user: User | None = db.session.scalar(
-        select(User)
-        .join(SocketSession, SocketSession.user_id == User.id)
-        .where(SocketSession.sid == sid)
+    user_id: int | None = db.session.scalar(
+        select(SocketSession.user_id).where(SocketSession.sid == sid)
     )
-    return user
+    return user_id
 
 
 def _ack(status: int, error: dict[str, Any]) -> Ack:

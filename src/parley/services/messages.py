@@ -18,27 +18,27 @@ from parley.services.errors import ForbiddenError, NotFoundError
 
 
 def post_message(
-    author: User, channel_id: int, source: str, *, client_msg_id: str | None = None
+    author_id: int, channel_id: int, source: str, *, client_msg_id: str | None = None
 ) -> Message:
     """Add a message at the channel's next seq; a repeated client_msg_id returns the original."""
-    return send_message(author, channel_id, source, client_msg_id=client_msg_id)[0]
+    return send_message(author_id, channel_id, source, client_msg_id=client_msg_id)[0]
 
 
 def send_message(
-    author: User, channel_id: int, source: str, *, client_msg_id: str | None = None
+    author_id: int, channel_id: int, source: str, *, client_msg_id: str | None = None
 ) -> tuple[Message, bool]:
     """Post, or find the original of a retransmission: (message, whether it is new).
 
-    Takes the channel's id, not the channel: posting needs nothing else of it, and
-    loading it would cost a round trip on the busiest path there is.
+    Takes ids, not the author and the channel: posting needs nothing else of them, and
+    loading them would cost round trips on the busiest path there is.
     """
     if client_msg_id is not None:
-        original = _find_by_client_msg_id(author, client_msg_id)
+        original = _find_by_client_msg_id(author_id, client_msg_id)
         if original is not None:
             return original, False
     fields = {
         "channel_id": channel_id,
-        "user_id": author.id,
+        "user_id": author_id,
         "source": source,
         "html": render_markdown(source),
         "client_msg_id": client_msg_id,
@@ -48,7 +48,7 @@ def send_message(
     except IntegrityError:
         # A concurrent retransmission of the same send won the unique index.
         db.session.rollback()
-        original = _find_by_client_msg_id(author, client_msg_id) if client_msg_id else None
+        original = _find_by_client_msg_id(author_id, client_msg_id) if client_msg_id else None
         if original is None:
             raise
         return original, False
@@ -189,7 +189,7 @@ def _check_author(message: Message, user: User, action: str) -> None:
         raise ForbiddenError(f"only the author can {action} a message")
 
 
-def _find_by_client_msg_id(author: User, client_msg_id: str) -> Message | None:
+def _find_by_client_msg_id(author_id: int, client_msg_id: str) -> Message | None:
     return db.session.scalar(
-        select(Message).where(Message.user_id == author.id, Message.client_msg_id == client_msg_id)
+        select(Message).where(Message.user_id == author_id, Message.client_msg_id == client_msg_id)
     )

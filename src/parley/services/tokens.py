@@ -10,7 +10,7 @@ from sqlalchemy import Select, bindparam, delete, or_, select, update
 from parley.extensions import db
 from parley.models import Token, TokenKind, User
 from parley.models.base import utcnow
-from parley.read_cache import USER_TOKENS, read_cache
+from parley.read_cache import USER_TOKENS, invalidate, read_cache
 from parley.security import derive_token, hash_token, new_token_salt, tokens_match
 from parley.services import presence
 
@@ -27,7 +27,7 @@ def issue_api_token(user: User) -> str:
         if tokens_match(token.token_hash, secret):
             return secret
         # The secret key changed since this token was issued: it can no longer be
-        # presented, so retire it and issue a new one.
+        # handed out, so retire it and issue a new one.
         token.revoked_at = utcnow()
     salt = new_token_salt()
     secret = derive_token(salt)
@@ -35,6 +35,8 @@ def issue_api_token(user: User) -> str:
         Token(user_id=user.id, kind=TokenKind.API, token_hash=hash_token(secret), salt=salt)
     )
     db.session.commit()
+    if token is not None:  # retired: its old secret is refused from every cache too
+        invalidate(USER_TOKENS, user.id)
     return secret
 
 
@@ -53,7 +55,7 @@ def authenticate(secret: str, kinds: tuple[TokenKind, ...] = (TokenKind.API,)) -
 
 @dataclass(frozen=True)
 class Bearer:
-    """A live v2 access token as a request needs it: who it speaks for, until when."""
+    """A live token as a request or socket event needs it: whose, until when."""
 
     token_id: int
     user_id: int
@@ -62,15 +64,16 @@ class Bearer:
     seen_until: datetime
 
 
-def authenticate_access(secret: str) -> Bearer | None:
-    """The live v2 access token a secret belongs to, from this process's read cache
+def authenticate_bearer(secret: str, kind: TokenKind) -> Bearer | None:
+    """The live token of this kind a secret belongs to, from this process's read cache
     while it holds it; its user counts as seen.
 
-    A cached token is dropped when its user's sessions or presence change, so a
-    revoked one is refused at once here and within milliseconds in every process.
+    A cached token is dropped when it is revoked, or its user's sessions or presence
+    change, so a revoked one is refused at once here and within milliseconds in every
+    process.
     """
     token_hash = hash_token(secret)
-    key = ("access-token", token_hash)
+    key = (kind.value, token_hash)
     cached = read_cache()
     if cached is not None:
         bearer: Bearer | None = cached.get(key)
@@ -80,7 +83,7 @@ def authenticate_access(secret: str) -> Bearer | None:
                 return bearer
             return None
         stamp = cached.stamp(USER_TOKENS)
-    token = authenticate(secret, (TokenKind.ACCESS,))
+    token = authenticate(secret, (kind,))
     if token is None:
         return None
     interval = timedelta(seconds=current_app.config["PRESENCE_PING_INTERVAL"])
@@ -97,9 +100,10 @@ def _token_by_hash(kinds: tuple[TokenKind, ...]) -> Select[Token]:
 
 
 def revoke(token: Token) -> None:
-    """Revoke one token and commit."""
+    """Revoke one token and commit; no process accepts it from its cache after that."""
     token.revoked_at = utcnow()
     db.session.commit()
+    invalidate(USER_TOKENS, token.user_id)
 
 
 def revoke_all(user: User) -> None:

@@ -7,7 +7,7 @@ from apifairy import arguments, authenticate, other_responses, response
 from flask import Blueprint, current_app, url_for
 
 from parley.api.async_request import async_request, operation_key
-from parley.api.auth import current_user, token_auth, token_optional_auth
+from parley.api.auth import current_user, current_user_id, token_auth, token_optional_auth
 from parley.api.decorators import json_body
 from parley.models.base import utcnow
 from parley.schemas.jobs import JobSchema
@@ -30,7 +30,10 @@ QUEUED = "Queued: poll `Location` for the answer."
 def new_message(data: dict[str, str]) -> object:
     """Post a message (Markdown) in the room, asynchronously as Flack did."""
     message = messages.post_message(
-        current_user(), channels.default_channel_id(), data["source"], client_msg_id=operation_key()
+        current_user_id(),
+        channels.default_channel_id(),
+        data["source"],
+        client_msg_id=operation_key(),
     )
     return message, {"Location": url_for(".get_message", message_id=message.id, _external=True)}
 

@@ -71,10 +71,10 @@ def _history_page(channel_id: int, before: int | None, after: int | None, limit:
 )
 def post_message(data: dict[str, str], channel_id: int) -> object:
     """Post a message (Markdown); resending the same client_msg_id never posts twice."""
-    user = current_user()
-    channel = channels.visible_channel(user, channel_id)
+    user_id = current_user_id()
+    channels.check_visible(user_id, channel_id)
     message, created = messages.send_message(
-        user, channel.id, data["source"], client_msg_id=data["client_msg_id"]
+        user_id, channel_id, data["source"], client_msg_id=data["client_msg_id"]
     )
     return message, 201 if created else 200
 
