@@ -102,7 +102,6 @@ class Listener:
         self.applied: dict[int, list[dict[str, Any]]] = {c: [] for c in cursors}
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.duplicates = 0
-        self.fetched = 0  # events applied from GET .../events because their push was lost
         self.refusals: list[Any] = []
         self._pending: dict[int, dict[int, dict[str, Any]]] = {c: {} for c in cursors}
         self._changed = threading.Condition()
@@ -142,21 +141,19 @@ class Listener:
             self.received.append((payload["type"], payload))
             self._apply(payload)
 
-    def _apply(self, payload: dict[str, Any]) -> bool:
-        """Apply one event under the lock (rules 1 and 2); false for a duplicate."""
+    def _apply(self, payload: dict[str, Any]) -> None:
+        """Apply one event under the lock (rules 1 and 2)."""
         channel, seq = payload["channel_id"], payload["seq"]
         pending = self._pending.setdefault(channel, {})
         last = self.last.setdefault(channel, seq - 1)
-        fresh = seq > last and seq not in pending
-        if fresh:
-            pending[seq] = payload
-        else:
+        if seq <= last or seq in pending:
             self.duplicates += 1
+        else:
+            pending[seq] = payload
         while self.last[channel] + 1 in pending:
             self.last[channel] += 1
             self.applied.setdefault(channel, []).append(pending.pop(self.last[channel]))
         self._changed.notify_all()
-        return fresh
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = WAIT) -> None:
         """Wait until the condition (read under the lock) holds."""
@@ -205,7 +202,8 @@ class Listener:
             status, page = self.member.call("GET", f"/channels/{channel_id}/events?after={after}")
             assert status == 200, (status, page)
             with self._changed:
-                self.fetched += sum(self._apply(event) for event in page["events"])
+                for event in page["events"]:
+                    self._apply(event)
             more = page["more"] and bool(page["events"])
 
     def markers(self, name: str) -> list[dict[str, Any]]:
