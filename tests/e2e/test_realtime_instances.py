@@ -4,6 +4,7 @@ python-socketio clients connect to each instance, over WebSocket and long-pollin
 what happens on one instance reaches the clients of the other, exactly once.
 """
 
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -85,6 +86,43 @@ def test_socket_post_on_one_instance_reaches_the_other(
 
     found = receiver.wait_for(lambda p: p["class"] == "Message" and p["model"]["source"] == marker)
     assert [p["model"] for p in found] == [ack]
+
+
+def test_clients_on_every_instance_see_concurrent_posts_in_one_order(
+    instances: list[str], listeners: list[PushRecorder]
+) -> None:
+    # Each instance delivers broadcasts from the Redis queue, its own posts included,
+    # so the queue's order is every socket's. An instance that delivered its own posts
+    # before publishing them would show its clients its posts first.
+    watchers = [PushRecorder(base, "websocket") for base in instances]
+    posters = [PushRecorder(base, "websocket") for base in instances for _ in range(3)]
+    listeners += [*watchers, *posters]
+    tokens = {base: sign_up_with_token(base, f"order-{uuid.uuid4().hex[:8]}") for base in instances}
+    run, posts_each = uuid.uuid4().hex, 8
+
+    def post_all(poster: PushRecorder, token: str, name: str) -> None:
+        for n in range(posts_each):
+            source = f"{run} {name} {n}"
+            poster.client.call("post_message", ({"source": source}, token), timeout=10)
+
+    threads = [
+        threading.Thread(target=post_all, args=(poster, tokens[instances[i // 3]], f"p{i}"))
+        for i, poster in enumerate(posters)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    expected = len(posters) * posts_each
+    for watcher in watchers:
+        watcher.wait_for(lambda _, w=watcher: len(ours(w, run)) == expected)  # type: ignore[misc]
+    assert ours(watchers[0], run) == ours(watchers[1], run)
+
+
+def ours(listener: PushRecorder, run: str) -> list[str]:
+    """The sources of this run's messages, in the order the listener received them."""
+    return [source for source in listener.message_sources() if source.startswith(run)]
 
 
 def test_presence_crosses_instances(instances: list[str], listeners: list[PushRecorder]) -> None:

@@ -24,21 +24,23 @@ def _async_mode() -> str:
 def init_app(app: Flask) -> None:
     """Serve Socket.IO on /socket.io/ and push domain events to sockets."""
     # Importing the handler modules registers their @socketio.on handlers.
-    from parley.realtime import channel_events, emit, v1, v2  # noqa: F401
+    from parley.realtime import broadcast, channel_events, emit, v1, v2  # noqa: F401
     from parley.realtime.compression import DeclineWebSocketCompression
 
+    manager = _client_manager(app)
     socketio.init_app(
         app,
         async_mode=_async_mode(),
         # Always explicit: the extension object outlives an app and would otherwise
         # keep the previous app's manager.
-        client_manager=_client_manager(app),
+        client_manager=manager,
         # None: same origin only. A browser from a foreign Origin gets no session.
         cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,
         # Events carry ids and JSON built by the schemas; no Flask session on sockets.
         manage_session=False,
     )
     app.wsgi_app = DeclineWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
+    broadcast.init_app(app, manager)
     emit.subscribe()
     channel_events.subscribe()
 

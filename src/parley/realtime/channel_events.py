@@ -15,6 +15,7 @@ from flask import current_app
 from parley import events
 from parley.extensions import db, socketio
 from parley.models import Channel, ChannelKind, EventKind, Message
+from parley.realtime.broadcast import broadcast
 from parley.schemas.v2 import (
     ChannelUnavailableSchema,
     EventSchema,
@@ -93,7 +94,7 @@ def holds(sid: str) -> bool:
 
 
 def _emit(event: str, payload: dict[str, Any], to: str, *, local: bool = False) -> None:
-    """Emit on /v2 to a room or a socket; `local` skips the queue (a socket held here)."""
+    """Emit on /v2 to one socket; `local` skips the queue (a socket held here)."""
     try:
         socketio.emit(event, payload, to=to, namespace=V2_NAMESPACE, ignore_queue=local)
     except Exception:
@@ -113,7 +114,7 @@ def _push_change(event: events.ChannelChange) -> None:
         user_id = message.user_id
     view = EventView(event.channel_id, event.seq, _KINDS[type(event)], message, user_id)
     kind, payload = view.kind.value, event_payload(view)
-    _emit(kind, payload, channel_room(event.channel_id))
+    broadcast(kind, payload, V2_NAMESPACE, channel_room(event.channel_id))
     if isinstance(event, events.MemberJoined):
         _admit_sockets(event)
     elif isinstance(event, events.MemberLeft):

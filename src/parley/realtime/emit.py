@@ -1,20 +1,18 @@
-"""The one module that emits: domain events in, Socket.IO events out.
+"""The one module that emits v1 events: domain events in, Socket.IO events out.
 
 Services publish after their commit; this module loads what changed and pushes
-it to its audience. A push that fails is logged, never raised: the write it
-reports is already committed and acknowledged.
+it to its audience through parley.realtime.broadcast, which logs a failed push
+and never raises: the write it reports is already committed and acknowledged.
 """
 
-import logging
 from typing import Any
 
 from parley import events
-from parley.extensions import db, socketio
+from parley.extensions import db
 from parley.models import Message, User
+from parley.realtime.broadcast import broadcast
 from parley.schemas.v1 import FlackMessageSchema, FlackUserSchema
 from parley.services import channels
-
-log = logging.getLogger(__name__)
 
 V1_NAMESPACE = "/"
 _USER_ROOM_PREFIX = "user:"
@@ -50,11 +48,8 @@ def emit_updated_model(model: User | Message) -> None:
 
 
 def _push(event: str, payload: dict[str, Any], to: str | None = None) -> None:
-    """Emit on the v1 namespace (to one room, or to all); log a failure, never raise."""
-    try:
-        socketio.emit(event, payload, to=to, namespace=V1_NAMESPACE)
-    except Exception:
-        log.exception("push of %s to %s failed", event, to or "everyone")
+    """Push on the v1 namespace, to one room or to every socket."""
+    broadcast(event, payload, V1_NAMESPACE, to)
 
 
 def on_domain_event(event: events.DomainEvent) -> None:
