@@ -95,7 +95,8 @@ def test_clients_on_every_instance_see_concurrent_posts_in_one_order(
     # so the queue's order is every socket's. An instance that delivered its own posts
     # before publishing them would show its clients its posts first.
     watchers = [PushRecorder(base, "websocket") for base in instances]
-    posters = [PushRecorder(base, "websocket") for base in instances for _ in range(3)]
+    per_instance = 3
+    posters = [PushRecorder(base, "websocket") for base in instances for _ in range(per_instance)]
     listeners += [*watchers, *posters]
     tokens = {base: sign_up_with_token(base, f"order-{uuid.uuid4().hex[:8]}") for base in instances}
     run, posts_each = uuid.uuid4().hex, 8
@@ -106,7 +107,9 @@ def test_clients_on_every_instance_see_concurrent_posts_in_one_order(
             poster.client.call("post_message", ({"source": source}, token), timeout=10)
 
     threads = [
-        threading.Thread(target=post_all, args=(poster, tokens[instances[i // 3]], f"p{i}"))
+        threading.Thread(
+            target=post_all, args=(poster, tokens[instances[i // per_instance]], f"p{i}")
+        )
         for i, poster in enumerate(posters)
     ]
     for thread in threads:

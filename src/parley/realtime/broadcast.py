@@ -4,8 +4,8 @@ With Redis between the instances, a broadcast is only published. Every instance,
 this one included, delivers it from its queue listener, as it delivers the Celery
 workers' pushes. So every socket on every instance sees broadcasts in one order, the
 queue's. And the handler that made the change does not fan it out inline: it answers
-sooner, and the listener delivers the broadcasts it finds waiting one after another,
-so each socket's writer sends several in one wake-up (bench/README.md, ninth session).
+sooner, and the listener delivers the broadcasts waiting in Redis one after another
+(+18% deliveries/s at 1,000 sockets: bench/README.md, ninth session).
 
 Without Redis (the embedded default's one web process, or the tests' in-process
 queue), a broadcast is emitted here and now.
@@ -29,7 +29,6 @@ def init_app(app: Flask, manager: python_socketio.Manager) -> None:
 
     A write-only app (a Celery worker) needs nothing more: its manager only publishes.
     """
-    app.extensions.pop(_PUBLISHER, None)
     if isinstance(manager, python_socketio.RedisManager) and not manager.write_only:
         # The emitter python-socketio documents for processes that hold no sockets.
         app.extensions[_PUBLISHER] = python_socketio.RedisManager(
