@@ -582,7 +582,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs per scenario (medians)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="rounds, each running every scenario once (medians)"
+    )
     parser.add_argument("--quick", action="store_true", help="small numbers, to try the bench")
     parser.add_argument(
         "--post-via", choices=["socket", "rest"], default="socket", help="how Parley is posted to"
