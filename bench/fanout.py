@@ -449,11 +449,12 @@ def verdicts(
 
     for clients in sorted({r.clients for r in results}):
         parley = find(results, "parley", 2, clients)
-        if f"parley/bare at {clients}" in ratios:
+        per_round = ratios.get(f"parley/bare at {clients}")
+        if per_round:
             check(
                 f"Parley / bare deliveries/s at {clients} clients, 2 instances "
-                f"(per round: {ratios[f'parley/bare at {clients}']})",
-                median(ratios[f"parley/bare at {clients}"]),
+                f"(per round: {per_round})",
+                median(per_round),
                 0.7,
                 True,
             )
@@ -466,11 +467,11 @@ def verdicts(
                 False,
             )
     clients = max(r.clients for r in results)
-    if f"2/1 instances at {clients}" in ratios:
+    per_round = ratios.get(f"2/1 instances at {clients}")
+    if per_round:
         check(
-            f"2 instances / 1 instance deliveries/s at {clients} clients "
-            f"(per round: {ratios[f'2/1 instances at {clients}']})",
-            median(ratios[f"2/1 instances at {clients}"]),
+            f"2 instances / 1 instance deliveries/s at {clients} clients (per round: {per_round})",
+            median(per_round),
             1.5,
             True,
         )
@@ -606,7 +607,7 @@ def main() -> None:
     run_dir = ROOT / "instance" / "bench"
     # Round by round, every scenario once per round: the machine's speed drifts over
     # minutes, and a bare run and a Parley run of one round are minutes apart, not
-    # a quarter of an hour. Ratios are taken within each round (see `paired`).
+    # a quarter of an hour. Ratios are taken within each round (`paired_ratios`).
     rounds: dict[Scenario, list[Measurement]] = {scenario: [] for scenario in scenarios}
     for run in range(options.runs):
         for number, (server, instances, clients) in enumerate(scenarios, 1):
