@@ -14,6 +14,7 @@ from parley.api.errors import error_body, validation_error_body
 from parley.extensions import db, socketio
 from parley.models import TokenKind, User
 from parley.realtime.emit import V1_NAMESPACE, user_room, users_in_rooms
+from parley.realtime.lifecycle import on_lifecycle
 from parley.schemas.v1 import FlackMessageSchema
 from parley.services import channels, messages, presence, tokens
 
@@ -62,7 +63,7 @@ def post_message(data: object = None, token: object = None) -> Ack:
     return body
 
 
-@socketio.on("disconnect", namespace=V1_NAMESPACE)
+@on_lifecycle("disconnect", V1_NAMESPACE)
 def on_disconnect(*reason: object) -> None:
     """A socket that had pinged its user takes the user offline, as in Flack."""
     for user_id in users_in_rooms(rooms()):

@@ -19,6 +19,7 @@ from parley.api.errors import error_body, service_error_body, validation_error_b
 from parley.extensions import db, socketio
 from parley.models import SocketSession, TokenKind
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume
+from parley.realtime.lifecycle import on_lifecycle
 from parley.schemas.v2 import SocketAckSchema, SocketAuthSchema, SocketPostSchema
 from parley.services import channels, messages, sockets, tokens
 from parley.services.errors import ServiceError
@@ -29,7 +30,7 @@ _ack_schema = SocketAckSchema()
 Ack = dict[str, Any]
 
 
-@socketio.on("connect", namespace=V2_NAMESPACE)
+@on_lifecycle("connect", V2_NAMESPACE)
 def connect(auth: object = None) -> None:
     """Admit a socket with a live access token; replay its cursors once it is connected."""
     try:
@@ -67,7 +68,7 @@ def _resume_when_connected(app: Any, sid: str, user_id: int, cursors: dict[int, 
         resume(sid, user_id, cursors)
 
 
-@socketio.on("disconnect", namespace=V2_NAMESPACE)
+@on_lifecycle("disconnect", V2_NAMESPACE)
 def disconnect(*reason: object) -> None:
     """Forget the socket."""
     sockets.unregister(request.sid)  # type: ignore[attr-defined]

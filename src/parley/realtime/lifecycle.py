@@ -1,0 +1,47 @@
+"""Handlers of the server's own connection lifecycle, which no client event can run.
+
+python-socketio dispatches a client's EVENT packet by its name alone, so a client that
+emits an event named `connect` or `disconnect` reaches the handler of that name:
+a socket could drop itself from the socket registry while staying connected and in
+its rooms, out of reach of sign-out and member removal. The library runs the real
+lifecycle handlers only while a socket is connecting or disconnecting (it is then not
+"connected"), and client events only for connected sockets; that tells them apart.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import request
+
+from parley.api.errors import error_body
+from parley.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def is_client_event(namespace: str) -> bool:
+    """Whether the handler running now was called by a client's event packet."""
+    sid: str = request.sid  # type: ignore[attr-defined]
+    return bool(socketio.server.manager.is_connected(sid, namespace))
+
+
+def on_lifecycle(event: str, namespace: str) -> Callable[[Handler], Handler]:
+    """Register a `connect` or `disconnect` handler that a client's event of the same
+    name cannot run: the client's ack gets a 400 instead."""
+
+    def register(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def guarded(*args: Any) -> Any:
+            if is_client_event(namespace):
+                log.warning("refused a client event named %r on %s", event, namespace)
+                return error_body(400, f"'{event}' is a connection event; clients cannot send it.")
+            return handler(*args)
+
+        socketio.on(event, namespace=namespace)(guarded)
+        return handler
+
+    return register

@@ -1,0 +1,93 @@
+"""A raw Engine.IO 4 / Socket.IO 5 WebSocket client: sends any packet, as an attacker's would.
+
+python-socketio's own client refuses to emit reserved event names and always sends
+well-formed packets; this one writes the protocol's text frames by hand.
+"""
+
+import json
+import time
+from typing import Any
+
+import websocket
+
+
+class RawSocket:
+    """One WebSocket to /socket.io/, answering pings, recording every Socket.IO packet."""
+
+    def __init__(self, base_url: str, origin: str | None = None) -> None:
+        url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        self.ws = websocket.create_connection(url, timeout=10, origin=origin or base_url)
+        opening = self.ws.recv()
+        assert isinstance(opening, str), opening
+        assert opening.startswith("0"), opening
+        self.packets: list[str] = []
+
+    def send(self, packet: str) -> None:
+        """Send one Socket.IO packet (without Engine.IO's message prefix)."""
+        self.ws.send("4" + packet)
+
+    def connect(self, namespace: str, auth: dict[str, Any] | None = None) -> str:
+        """Open a namespace; the server's answer (`0<ns>,{"sid":...}` or a refusal)."""
+        prefix = "" if namespace == "/" else f"{namespace},"
+        self.send(f"0{prefix}{json.dumps(auth) if auth is not None else ''}")
+        return self.wait_for(lambda p: p[:1] in "04" and p[1:].startswith(prefix))
+
+    def emit(self, namespace: str, name: str, *args: Any, ack_id: int = 77) -> list[Any]:
+        """Emit an event with an ack id; the ack's arguments."""
+        prefix = "" if namespace == "/" else f"{namespace},"
+        self.send(f"2{prefix}{ack_id}{json.dumps([name, *args])}")
+        answer = self.wait_for(lambda p: p.startswith(f"3{prefix}{ack_id}"))
+        acked: list[Any] = json.loads(answer[len(f"3{prefix}{ack_id}") :])
+        return acked
+
+    def events(self, namespace: str) -> list[tuple[str, Any]]:
+        """(name, first argument) of every event received on a namespace so far."""
+        prefix = "2" if namespace == "/" else f"2{namespace},"
+        found = []
+        for packet in self.packets:
+            if packet.startswith(prefix) and packet[len(prefix) : len(prefix) + 1] == "[":
+                name, *args = json.loads(packet[len(prefix) :])
+                found.append((name, args[0] if args else None))
+        return found
+
+    def read_for(self, seconds: float) -> None:
+        """Record what arrives for a while."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            self._read_one(remaining)
+
+    def wait_for(self, matches: Any, timeout: float = 10.0) -> str:
+        """The first packet (received before or now) that matches."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            for packet in self.packets[seen:]:
+                if matches(packet):
+                    return packet
+            seen = len(self.packets)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no matching packet within {timeout} s: {self.packets}")
+            self._read_one(remaining)
+
+    def _read_one(self, timeout: float) -> None:
+        self.ws.settimeout(timeout)
+        try:
+            frame = self.ws.recv()
+        except websocket.WebSocketTimeoutException:
+            return
+        except websocket.WebSocketConnectionClosedException:
+            raise AssertionError(f"the server closed the socket: {self.packets}") from None
+        if frame == "2":
+            self.ws.send("3")
+        elif isinstance(frame, str) and frame.startswith("4"):
+            self.packets.append(frame[1:])
+
+    @property
+    def connected(self) -> bool:
+        """Whether the WebSocket is still open."""
+        return bool(self.ws.connected)
+
+    def close(self) -> None:
+        """Close the WebSocket."""
+        self.ws.close()
