@@ -1,26 +1,48 @@
-"""Password hashing (Argon2id) and token secrets (only their SHA-256 is stored)."""
+"""Password hashing (Argon2id) and token secrets (only their SHA-256 is stored).
+
+Under the gevent server every request and socket of an instance shares one thread, and
+one Argon2id computation takes about a quarter of a second of CPU: hashing there would
+stall them all. So the gevent server hashes in native threads of a small pool (argon2's
+C code runs without the GIL), at a lower CPU priority than the thread that serves.
+"""
 
 import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app
 
 _HASHER_KEY = "parley.password_hasher"
+_POOL_KEY = "parley.password_pool"
 _DUMMY_HASH_KEY = "parley.dummy_password_hash"
+# Nice value of the hashing threads: the serving thread wins the CPU when both want it.
+_HASHING_NICENESS = 10
+
+Result = TypeVar("Result")
 
 
 def init_app(app: Flask) -> None:
-    """Create the Argon2id hasher with the configured cost parameters."""
+    """Create the Argon2id hasher with the configured cost parameters, and under the
+    gevent server the pool of threads it runs in."""
     app.extensions[_HASHER_KEY] = PasswordHasher(
         time_cost=app.config["ARGON2_TIME_COST"],
         memory_cost=app.config["ARGON2_MEMORY_COST_KIB"],
         parallelism=app.config["ARGON2_PARALLELISM"],
         type=Type.ID,
     )
+    from gevent import monkey
+
+    if monkey.is_module_patched("socket"):
+        from gevent.threadpool import ThreadPool
+
+        app.extensions[_POOL_KEY] = ThreadPool(app.config["PASSWORD_HASHING_THREADS"])
 
 
 def _hasher() -> PasswordHasher:
@@ -28,9 +50,26 @@ def _hasher() -> PasswordHasher:
     return hasher
 
 
+def _off_event_loop(work: Callable[..., Result], *args: object) -> Result:
+    """Run hashing work in the pool's native threads (the calling greenlet waits,
+    the others go on); without a gevent server, right here."""
+    pool = current_app.extensions.get(_POOL_KEY)
+    if pool is None:
+        return work(*args)
+    result: Result = pool.apply(_at_low_priority, (work, *args))
+    return result
+
+
+def _at_low_priority(work: Callable[..., Result], *args: object) -> Result:
+    # On Linux the nice value belongs to each thread (setpriority(2), NOTES).
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
+    return work(*args)
+
+
 def hash_password(password: str) -> str:
     """Hash a password with Argon2id and a fresh salt."""
-    return _hasher().hash(password)
+    return _off_event_loop(_hasher().hash, password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -39,8 +78,12 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         # Spend the same work as for a real user so timing does not reveal who exists.
         _spend_verification()
         return False
+    return _off_event_loop(_verify, _hasher(), password_hash, password)
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -49,10 +92,9 @@ def _spend_verification() -> None:
     """Verify a wrong password against a throwaway hash of the current parameters."""
     dummy: str | None = current_app.extensions.get(_DUMMY_HASH_KEY)
     if dummy is None:
-        dummy = _hasher().hash(secrets.token_urlsafe(16))
+        dummy = hash_password(secrets.token_urlsafe(16))
         current_app.extensions[_DUMMY_HASH_KEY] = dummy
-    with contextlib.suppress(VerificationError):
-        _hasher().verify(dummy, secrets.token_urlsafe(16))
+    _off_event_loop(_verify, _hasher(), dummy, secrets.token_urlsafe(16))
 
 
 def password_needs_rehash(password_hash: str) -> bool:
