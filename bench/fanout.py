@@ -36,7 +36,7 @@ from typing import Any
 
 import socketio
 from cpu import cpu_ms_per_unit, median_by_kind, read_cpu
-from plans import bench_plan
+from plans import BENCH_LIMITS, bench_plan
 from reporting import say, verdict
 
 from parley.cluster import (
@@ -359,6 +359,7 @@ def topology(server: str, instances: int, run_dir: Path) -> Iterator[RunningClus
         # No presence churn mid-measurement: the idle posters would all go offline within a
         # run and push 64 User events to every socket (what beat's sweep is for, not this).
         "PRESENCE_TIMEOUT": "3600",
+        **BENCH_LIMITS,
     }
     command = None
     if server == "bare":

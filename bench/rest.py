@@ -40,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cpu import children_cpu_seconds, cpu_ms_per_unit, median_by_kind, read_cpu
-from plans import bench_plan
+from plans import BENCH_LIMITS, bench_plan
 from reporting import say, verdict
 from tests.v2_clients import Member
 
@@ -195,6 +195,7 @@ def start(run_dir: Path) -> Any:
         "SOCKETIO_CHANNEL": f"parley-bench-{uuid.uuid4().hex}",
         "PARLEY_ACCESS_LOG": "",
         "ACCESS_TOKEN_SECONDS": "7200",  # outlive the run
+        **BENCH_LIMITS,
     }
     return start_cluster(plan, env=env, cwd=ROOT)  # v2 posts need no Celery worker
 

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # Cheap hashing: these tests are about serving, not about Argon2's cost.
 FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST_KIB": "8", "ARGON2_PARALLELISM": "1"}
+# Load from one address and user would trip the limits; tests/security/ turns them on.
+NO_RATE_LIMITS = {"RATE_LIMITS_ENABLED": "0"}
 
 
 def free_port() -> int:
@@ -69,7 +71,7 @@ def migrate(env: dict[str, str]) -> None:
 def server_env(**settings: str) -> dict[str, str]:
     """The environment of a server process: this one's, without Parley settings leaking in."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    return {**env, **FAST_HASHING, **settings}
+    return {**env, **FAST_HASHING, **NO_RATE_LIMITS, **settings}
 
 
 def shared_env(database: str, **settings: str) -> dict[str, str]:

@@ -23,6 +23,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    register_proxy_fix(app)
     return app
 
 
@@ -53,7 +54,7 @@ def load_secret_key(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Configure the extensions created in parley.extensions."""
-    from parley import database, read_cache, realtime, security, stats, tasks
+    from parley import database, rate_limits, read_cache, realtime, security, stats, tasks
     from parley.extensions import apifairy, db, ma, migrate
 
     db.init_app(app)
@@ -68,6 +69,7 @@ def register_extensions(app: Flask) -> None:
 
     apifairy.process_apispec(complete_document)
     security.init_app(app)
+    rate_limits.init_app(app)
     stats.init_app(app)
     read_cache.init_app(app)
     realtime.init_app(app)
@@ -105,6 +107,18 @@ def register_error_handlers(app: Flask) -> None:
     from parley.api.errors import register_error_handlers as register
 
     register(app)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind PROXY_COUNT trusted proxies, the client address is the one they forwarded.
+
+    Outermost, so that Socket.IO's middleware and every route see the same address.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    if app.config["PROXY_COUNT"]:
+        proxied = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -100,8 +100,8 @@ def shared_environment(plan: ClusterPlan) -> dict[str, str]:
 
 
 def instance_environment(plan: ClusterPlan, instance: Instance) -> dict[str, str]:
-    """The shared settings plus the instance's own address."""
-    return {**shared_environment(plan), "PARLEY_BIND": instance.address}
+    """The shared settings plus the instance's own address, behind one proxy (HAProxy)."""
+    return {**shared_environment(plan), "PARLEY_BIND": instance.address, "PROXY_COUNT": "1"}
 
 
 CELERY_APP = ["-A", "parley.celery_app"]

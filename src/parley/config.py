@@ -17,6 +17,18 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no setting (1/0, true/false, yes/no), failing loudly on anything else."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"environment variable {name} must be 1 or 0, got {raw!r}")
+
+
 def _env_networks(name: str) -> list[str]:
     """Read a comma-separated list of CIDR networks, failing loudly on a malformed one."""
     networks = []
@@ -133,6 +145,31 @@ class Config:
     # RFC 9745 Deprecation date of API v1 (Unix seconds): 2026-11-24T00:00:00Z.
     V1_DEPRECATION_DATE = _env_int("V1_DEPRECATION_DATE", 1795478400)
 
+    # Rate limits (parley.rate_limits), each "N per second|minute|hour|day" or "N per
+    # M minutes". Counted in Redis across instances when REDIS_URL is set.
+    RATE_LIMITS_ENABLED = _env_bool("RATE_LIMITS_ENABLED", True)
+    # Every request, per client address: a flood guard, well above any real client.
+    RATE_LIMIT_REQUESTS = os.environ.get("RATE_LIMIT_REQUESTS", "3000 per minute")
+    # Sign-in attempts per address; failures per account and address; failures per
+    # account from addresses that never signed in to it (the lock-out).
+    RATE_LIMIT_SIGN_IN = os.environ.get("RATE_LIMIT_SIGN_IN", "30 per minute")
+    RATE_LIMIT_SIGN_IN_FAILURES = os.environ.get("RATE_LIMIT_SIGN_IN_FAILURES", "5 per minute")
+    RATE_LIMIT_SIGN_IN_ACCOUNT = os.environ.get("RATE_LIMIT_SIGN_IN_ACCOUNT", "50 per hour")
+    # Sign-ups per address; the rest per user.
+    RATE_LIMIT_SIGN_UP = os.environ.get("RATE_LIMIT_SIGN_UP", "20 per hour")
+    RATE_LIMIT_POST = os.environ.get("RATE_LIMIT_POST", "60 per minute")
+    RATE_LIMIT_EDIT = os.environ.get("RATE_LIMIT_EDIT", "60 per minute")
+    RATE_LIMIT_CHANNEL = os.environ.get("RATE_LIMIT_CHANNEL", "30 per hour")
+    RATE_LIMIT_MEMBERSHIP = os.environ.get("RATE_LIMIT_MEMBERSHIP", "120 per hour")
+    RATE_LIMIT_JOB = os.environ.get("RATE_LIMIT_JOB", "60 per minute")
+    # Events one socket may send, counted by its own process; a socket refused more
+    # often than RATE_LIMIT_SOCKET_REFUSALS is disconnected.
+    RATE_LIMIT_SOCKET_EVENTS = os.environ.get("RATE_LIMIT_SOCKET_EVENTS", "30 per 10 seconds")
+    RATE_LIMIT_SOCKET_REFUSALS = os.environ.get("RATE_LIMIT_SOCKET_REFUSALS", "30 per minute")
+    # Reverse proxies in front that set X-Forwarded-For (HAProxy: 1). 0: none, and the
+    # client address is the connection's.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
     # Larger request bodies get a 413 before any parsing.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
@@ -165,6 +202,8 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST_KIB = 8
     ARGON2_PARALLELISM = 1
     PRESENCE_PING_INTERVAL = 0
+    # Most tests are not about limits; tests/security/ turns them on.
+    RATE_LIMITS_ENABLED = False
     # Tasks queue in memory; tests run them in-process (tests/jobs.py) or start workers.
     CELERY_BROKER_URL = "memory://"
     SOCKETIO_MESSAGE_QUEUE = "memory://"

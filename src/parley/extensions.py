@@ -1,6 +1,8 @@
 """Flask extensions, created unconfigured; the factory calls init_app on each."""
 
 from apifairy import APIFairy
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_marshmallow import Marshmallow
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -31,3 +33,6 @@ migrate = Migrate()
 ma = Marshmallow()
 apifairy = APIFairy()
 socketio = SocketIO()
+# Keyed by client address unless a limit says otherwise; parley.rate_limits writes the
+# IETF RateLimit headers itself (Flask-Limiter's carry other names and an epoch).
+limiter = Limiter(get_remote_address, headers_enabled=False)

@@ -10,7 +10,7 @@ import pytest
 
 from parley.cluster import ClusterPlan, Instance, RunningCluster, start_cluster
 from tests.conftest import REDIS_URL, recreate_postgres_database
-from tests.servers import FAST_HASHING, ROOT, free_port
+from tests.servers import FAST_HASHING, NO_RATE_LIMITS, ROOT, free_port
 
 
 @pytest.fixture
@@ -35,6 +35,7 @@ def topology(tmp_path: Path, jobs: bool) -> Iterator[RunningCluster]:
     )
     env = {
         **FAST_HASHING,
+        **NO_RATE_LIMITS,
         "SOCKETIO_CHANNEL": f"parley-test-{uuid.uuid4().hex}",
         "CELERY_QUEUE": f"parley-test-{uuid.uuid4().hex}",
         "PRESENCE_SWEEP_INTERVAL": "1",

@@ -29,6 +29,7 @@ from parley.api.errors import error_response
 from parley.extensions import db
 from parley.models import Job, User
 from parley.models.job import IDEMPOTENCY_KEY_MAX_LENGTH
+from parley.rate_limits import per_user
 from parley.schemas.jobs import job_body
 from parley.services import jobs
 from parley.services.errors import ConflictError
@@ -76,7 +77,7 @@ def async_request(status_endpoint: str) -> Callable[[View], View]:
             location = url_for(status_endpoint, job_id=job.id, _external=True)
             return job_body(job, location), 202, {"Location": location}
 
-        return queue
+        return per_user("job")(queue)
 
     return decorator
 

@@ -11,9 +11,11 @@ from flask_socketio import join_room, rooms
 from marshmallow import ValidationError
 
 from parley.api.errors import error_body, validation_error_body
-from parley.extensions import db, socketio
+from parley.extensions import db
 from parley.models import TokenKind, User
+from parley.rate_limits import consume_user_budget
 from parley.realtime.emit import V1_NAMESPACE, user_room, users_in_rooms
+from parley.realtime.event_limits import on_client_event
 from parley.realtime.lifecycle import on_lifecycle
 from parley.schemas.v1 import FlackMessageSchema
 from parley.services import channels, messages, presence, tokens
@@ -38,7 +40,7 @@ def _unauthorized() -> dict[str, Any]:
     return error_body(401, "Send a valid token as the last argument.")
 
 
-@socketio.on("ping_user", namespace=V1_NAMESPACE)
+@on_client_event("ping_user", V1_NAMESPACE)
 def ping_user(token: object = None) -> Ack:
     """Mark the user online and remember them on this socket, for disconnect."""
     user_id = _authenticate(token)
@@ -48,7 +50,7 @@ def ping_user(token: object = None) -> Ack:
     return None
 
 
-@socketio.on("post_message", namespace=V1_NAMESPACE)
+@on_client_event("post_message", V1_NAMESPACE)
 def post_message(data: object = None, token: object = None) -> Ack:
     """Post in the room, as POST /api/messages does; the ack carries the message."""
     user_id = _authenticate(token)
@@ -58,6 +60,9 @@ def post_message(data: object = None, token: object = None) -> Ack:
         fields = _message_schema.load(data)
     except ValidationError as error:
         return validation_error_body(400, {"json": error.messages})
+    refusal = consume_user_budget("post", user_id)
+    if refusal is not None:
+        return refusal
     message = messages.post_message(user_id, channels.default_channel_id(), fields["source"])
     body: dict[str, Any] = _message_schema.dump(message)
     return body

@@ -18,7 +18,9 @@ from sqlalchemy import select
 from parley.api.errors import error_body, service_error_body, validation_error_body
 from parley.extensions import db, socketio
 from parley.models import SocketSession, TokenKind
+from parley.rate_limits import consume_user_budget
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume
+from parley.realtime.event_limits import on_client_event
 from parley.realtime.lifecycle import on_lifecycle
 from parley.schemas.v2 import SocketAckSchema, SocketAuthSchema, SocketPostSchema
 from parley.services import channels, messages, sockets, tokens
@@ -28,6 +30,12 @@ _auth_schema = SocketAuthSchema()
 _post_schema = SocketPostSchema()
 _ack_schema = SocketAckSchema()
 Ack = dict[str, Any]
+
+
+def _ack(status: int, error: dict[str, Any]) -> Ack:
+    """A post_message acknowledgement carrying an error."""
+    ack: Ack = _ack_schema.dump({"status": status, "error": error})
+    return ack
 
 
 @on_lifecycle("connect", V2_NAMESPACE)
@@ -74,7 +82,7 @@ def disconnect(*reason: object) -> None:
     sockets.unregister(request.sid)  # type: ignore[attr-defined]
 
 
-@socketio.on("post_message", namespace=V2_NAMESPACE)
+@on_client_event("post_message", V2_NAMESPACE, ack=_ack)
 def post_message(data: object = None) -> Ack:
     """Post as POST /channels/<id>/messages does: 201, or 200 for a retransmission."""
     user_id = _socket_user_id()
@@ -83,6 +91,9 @@ def post_message(data: object = None) -> Ack:
     try:
         fields = _post_schema.load(data)
         channels.check_visible(user_id, fields["channel_id"])
+        refusal = consume_user_budget("post", user_id)
+        if refusal is not None:
+            return _ack(429, refusal)
         message, created = messages.send_message(
             user_id, fields["channel_id"], fields["source"], client_msg_id=fields["client_msg_id"]
         )
@@ -103,8 +114,3 @@ def _socket_user_id() -> int | None:
         select(SocketSession.user_id).where(SocketSession.sid == sid)
     )
     return user_id
-
-
-def _ack(status: int, error: dict[str, Any]) -> Ack:
-    ack: Ack = _ack_schema.dump({"status": status, "error": error})
-    return ack

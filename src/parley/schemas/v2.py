@@ -279,6 +279,9 @@ class ErrorSchema(V2Schema):
     error = fields.String(dump_only=True)
     message = fields.String(dump_only=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), dump_only=True)
+    retry_after = fields.Integer(
+        dump_only=True, metadata={"description": "On a 429: seconds until a retry can succeed."}
+    )
 
 
 class SocketAckSchema(V2Schema):

@@ -10,6 +10,7 @@ from parley.api.async_request import async_request, operation_key
 from parley.api.auth import current_user, current_user_id, token_auth, token_optional_auth
 from parley.api.decorators import json_body
 from parley.models.base import utcnow
+from parley.rate_limits import per_user
 from parley.schemas.jobs import JobSchema
 from parley.schemas.v1 import EmptySchema, FlackMessageSchema, MessagesQuerySchema, MessagesSchema
 from parley.services import channels, messages
@@ -23,6 +24,7 @@ QUEUED = "Queued: poll `Location` for the answer."
 
 @bp.post("/messages")
 @authenticate(token_auth)
+@per_user("post")
 @json_body(message_schema)
 @async_request(V1_STATUS_ENDPOINT)
 @response(message_schema, 201, description="The answer at `Location` once the job ran.")
@@ -60,6 +62,7 @@ def get_message(message_id: int) -> object:
 
 @bp.put("/messages/<id:message_id>")
 @authenticate(token_auth)
+@per_user("edit")
 @json_body(message_schema)
 @async_request(V1_STATUS_ENDPOINT)
 @response(EmptySchema(), 204, description="Updated: the answer at `Location` once the job ran.")

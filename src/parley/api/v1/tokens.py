@@ -4,6 +4,7 @@ from apifairy import authenticate, response
 from flask import Blueprint
 
 from parley.api.auth import basic_auth, current_token, current_user, token_auth
+from parley.rate_limits import remember_sign_in, sign_in_limited
 from parley.schemas.v1 import EmptySchema, TokenSchema
 from parley.services import tokens
 
@@ -11,10 +12,12 @@ bp = Blueprint("tokens", __name__)
 
 
 @bp.post("/tokens")
+@sign_in_limited
 @authenticate(basic_auth)
 @response(TokenSchema())
 def new_token() -> object:
     """Your bearer token: the same one until you revoke it."""
+    remember_sign_in()
     return {"token": tokens.issue_api_token(current_user())}
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, url_for
 from parley.api.auth import current_user, token_auth, token_optional_auth
 from parley.api.decorators import json_body
 from parley.models.base import to_timestamp
+from parley.rate_limits import per_address, per_user
 from parley.schemas.v1 import (
     EmptySchema,
     FlackUserSchema,
@@ -23,6 +24,7 @@ user_schema = FlackUserSchema()
 
 
 @bp.post("/users")
+@per_address("sign-up")
 @json_body(user_schema)
 @response(user_schema, 201)
 @other_responses({400: "Missing or invalid field, or nickname taken."})
@@ -54,6 +56,7 @@ def get_user(user_id: int) -> object:
 
 @bp.put("/users/<id:user_id>")
 @authenticate(token_auth)
+@per_user("edit")
 @json_body(UserUpdateSchema())
 @response(EmptySchema(), 204, description="Updated.")
 @other_responses({403: "Not your user.", 404: "No such user."})

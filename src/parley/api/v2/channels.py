@@ -8,6 +8,7 @@ from flask import Blueprint
 from parley.api.auth import access_auth, current_user
 from parley.api.decorators import json_body
 from parley.api.v2 import HIDDEN
+from parley.rate_limits import per_user
 from parley.schemas.v2 import (
     ChannelCreateSchema,
     ChannelListSchema,
@@ -30,6 +31,7 @@ def list_channels() -> object:
 
 @bp.post("/channels")
 @authenticate(access_auth)
+@per_user("channel")
 @json_body(ChannelCreateSchema())
 @response(channel_schema, 201, description="Created; you are its owner.")
 @other_responses({409: "The name is taken."})
@@ -42,6 +44,7 @@ def create_channel(data: dict[str, Any]) -> object:
 
 @bp.post("/channels/direct")
 @authenticate(access_auth)
+@per_user("channel")
 @json_body(UserRefSchema())
 @response(channel_schema, description="The existing direct channel.")
 @other_responses({201: (ChannelSchema, "Created."), 404: "No such user.", 409: "That is you."})

@@ -6,6 +6,7 @@ from flask import Blueprint
 from parley.api.auth import access_auth, current_user
 from parley.api.decorators import json_body
 from parley.api.v2 import HIDDEN
+from parley.rate_limits import per_user
 from parley.schemas.v1 import EmptySchema
 from parley.schemas.v2 import ChannelSchema, MemberListSchema, UserRefSchema
 from parley.services import channels, users
@@ -25,6 +26,7 @@ def list_members(channel_id: int) -> object:
 
 @bp.put("/channels/<id:channel_id>/members/me")
 @authenticate(access_auth)
+@per_user("membership")
 @response(ChannelSchema(), description="You are a member.")
 @other_responses({403: "Private and direct channels are joined by invitation.", 404: HIDDEN})
 def join_channel(channel_id: int) -> object:
@@ -37,6 +39,7 @@ def join_channel(channel_id: int) -> object:
 
 @bp.post("/channels/<id:channel_id>/members")
 @authenticate(access_auth)
+@per_user("membership")
 @json_body(UserRefSchema())
 @response(EmptySchema(), 204, description="The user is a member.")
 @other_responses({403: "Only members invite; not into direct channels.", 404: HIDDEN})
@@ -50,6 +53,7 @@ def invite_member(data: dict[str, int], channel_id: int) -> object:
 
 @bp.delete("/channels/<id:channel_id>/members/<id:user_id>")
 @authenticate(access_auth)
+@per_user("membership")
 @response(EmptySchema(), 204, description="No longer a member.")
 @other_responses({403: "Only owners remove others; some channels cannot be left.", 404: HIDDEN})
 def remove_member(channel_id: int, user_id: int) -> object:

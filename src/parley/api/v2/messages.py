@@ -10,6 +10,7 @@ from parley.api.auth import access_auth, current_user, current_user_id
 from parley.api.decorators import json_body
 from parley.api.v2 import HIDDEN
 from parley.json_provider import encode
+from parley.rate_limits import per_user
 from parley.read_cache import CHANNEL_PAGES, read_cache
 from parley.schemas.v1 import EmptySchema
 from parley.schemas.v2 import (
@@ -60,6 +61,7 @@ def _history_page(channel_id: int, before: int | None, after: int | None, limit:
 
 @bp.post("/channels/<id:channel_id>/messages")
 @authenticate(access_auth)
+@per_user("post")
 @json_body(MessageCreateSchema())
 @response(message_schema, 201, description="Posted.")
 @other_responses(
@@ -91,6 +93,7 @@ def get_message(channel_id: int, message_id: int) -> object:
 
 @bp.patch("/channels/<id:channel_id>/messages/<id:message_id>")
 @authenticate(access_auth)
+@per_user("edit")
 @json_body(MessageEditSchema())
 @response(message_schema)
 @other_responses({403: "Not your message.", 404: "No such message in a channel you can see."})
@@ -104,6 +107,7 @@ def edit_message(data: dict[str, str], channel_id: int, message_id: int) -> obje
 
 @bp.delete("/channels/<id:channel_id>/messages/<id:message_id>")
 @authenticate(access_auth)
+@per_user("edit")
 @response(EmptySchema(), 204, description="Deleted.")
 @other_responses({403: "Not your message.", 404: "No such message in a channel you can see."})
 def delete_message(channel_id: int, message_id: int) -> object:

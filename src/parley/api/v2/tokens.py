@@ -5,6 +5,7 @@ from flask import Blueprint
 
 from parley.api.auth import access_auth, basic_auth, current_token, current_user
 from parley.api.decorators import json_body
+from parley.rate_limits import remember_sign_in, sign_in_limited
 from parley.schemas.v1 import EmptySchema
 from parley.schemas.v2 import RefreshSchema, TokenPairSchema
 from parley.services import sessions
@@ -14,10 +15,12 @@ pair_schema = TokenPairSchema()
 
 
 @bp.post("/tokens")
+@sign_in_limited
 @authenticate(basic_auth)
 @response(pair_schema, 201, description="A new session: its first token pair.")
 def sign_in() -> object:
     """Sign in: a short-lived access token and a single-use refresh token."""
+    remember_sign_in()
     return sessions.sign_in(current_user())
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint
 
 from parley.api.auth import access_auth, current_user
 from parley.api.decorators import json_body
+from parley.rate_limits import per_address
 from parley.schemas.v2 import SignUpSchema, UserSchema
 from parley.services import users
 
@@ -13,6 +14,7 @@ user_schema = UserSchema()
 
 
 @bp.post("/users")
+@per_address("sign-up")
 @json_body(SignUpSchema())
 @response(user_schema, 201, description="Signed up.")
 @other_responses({409: "The nickname is taken."})

@@ -1,0 +1,179 @@
+"""Rate limits: Flask-Limiter on every REST route, its counters on socket events.
+
+Counters live in Redis when REDIS_URL is set, so a limit holds across instances;
+without it (one embedded process) in memory. Every limit is a setting (config.py).
+
+- Every request: RATE_LIMIT_REQUESTS per client address (an application limit,
+  checked before authentication, so bad tokens cannot flood either).
+- Sign-in (HTTP Basic): RATE_LIMIT_SIGN_IN attempts per address; failures per
+  account and address (RATE_LIMIT_SIGN_IN_FAILURES); failures per account from
+  addresses that never signed in to it (RATE_LIMIT_SIGN_IN_ACCOUNT). The account-wide
+  lock-out never reaches an address that has signed in to the account before, nor a
+  session that is already signed in (refreshing needs no password): an attacker can
+  lock out only addresses the account's owner has never used, and only while guessing.
+- Writes, per user: posting and editing (REST and sockets share one budget), channel
+  creation, invitations, asynchronous jobs; sign-up per address.
+
+The client address is `request.remote_addr`: behind HAProxy, ProxyFix takes it from
+the X-Forwarded-For that PROXY_COUNT trusted proxies set (HAProxy replaces whatever
+the client sent), never from a header the client wrote.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, jsonify, request
+from flask_limiter import RequestLimit, RouteLimit
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse
+
+from parley.api.auth import current_user_id
+from parley.api.errors import error_body
+from parley.extensions import limiter
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+# What each scope limits, by the setting that holds its limit string.
+SCOPES = {
+    "sign-in": "RATE_LIMIT_SIGN_IN",
+    "sign-in-failures": "RATE_LIMIT_SIGN_IN_FAILURES",
+    "sign-in-account": "RATE_LIMIT_SIGN_IN_ACCOUNT",
+    "sign-up": "RATE_LIMIT_SIGN_UP",
+    "post": "RATE_LIMIT_POST",
+    "edit": "RATE_LIMIT_EDIT",
+    "channel": "RATE_LIMIT_CHANNEL",
+    "membership": "RATE_LIMIT_MEMBERSHIP",
+    "job": "RATE_LIMIT_JOB",
+}
+# How long an address that signed in to an account stays exempt from its lock-out.
+TRUSTED_ADDRESS_SECONDS = 30 * 86400
+
+
+def init_app(app: Flask) -> None:
+    """Configure Flask-Limiter's storage, the per-address limit and the headers."""
+    for setting in (*SCOPES.values(), "RATE_LIMIT_REQUESTS"):
+        parse(app.config[setting])  # a malformed limit fails at start, not per request
+    redis_url = app.config["REDIS_URL"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_KEY_PREFIX"] + "limits")
+    app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
+    # Exact: at most N in any window of the limit's length, never twice N across the
+    # edge of a fixed window, nor the approximation of a weighted previous window.
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    # Read per request: Flask-Limiter keeps the application limit of the first app it
+    # was initialised with (the test suite makes many apps in one process).
+    app.config.setdefault(
+        "RATELIMIT_APPLICATION", lambda: current_app.config["RATE_LIMIT_REQUESTS"]
+    )
+    limiter.init_app(app)
+    app.after_request(add_rate_limit_headers)
+    app.register_error_handler(RateLimitExceeded, _too_many_requests)
+
+
+def too_many_body(retry_after: int, what: str) -> dict[str, Any]:
+    """The error envelope of a refused request or socket event, saying when to retry."""
+    body = error_body(429, f"Too many {what}; retry in {retry_after} s.")
+    body["retry_after"] = retry_after
+    return body
+
+
+def _too_many_requests(error: RateLimitExceeded) -> tuple[Response, int]:
+    """The envelope for a breached limit; the headers come from add_rate_limit_headers."""
+    current = limiter.current_limit
+    retry = max(1, int(current.reset_at - time.time())) if current else 1
+    return jsonify(too_many_body(retry, f"requests ({error.description})")), 429
+
+
+def _limit_of(scope: str) -> Callable[[], str]:
+    return lambda: current_app.config[SCOPES[scope]]
+
+
+def per_user(scope: str) -> RouteLimit:
+    """Limit a route by the authenticated user; place it below @authenticate."""
+    return limiter.shared_limit(
+        _limit_of(scope), scope=scope, key_func=lambda: f"user:{current_user_id()}"
+    )
+
+
+def per_address(scope: str) -> RouteLimit:
+    """Limit a route by the client address."""
+    return limiter.shared_limit(_limit_of(scope), scope=scope, key_func=get_remote_address)
+
+
+def sign_in_limited(view: View) -> View:
+    """The sign-in limits; place above @authenticate(basic_auth), so that a locked-out
+    guess is refused before any password is hashed."""
+    for limit in (
+        limiter.shared_limit(
+            _limit_of("sign-in-failures"),
+            scope="sign-in-failures",
+            key_func=lambda: f"{_account()}@{get_remote_address()}",
+            deduct_when=_failed,
+        ),
+        limiter.shared_limit(
+            _limit_of("sign-in-account"),
+            scope="sign-in-account",
+            key_func=_account,
+            exempt_when=_address_trusted,
+            deduct_when=_failed,
+        ),
+        limiter.shared_limit(_limit_of("sign-in"), scope="sign-in", key_func=get_remote_address),
+    ):
+        view = limit(view)  # type: ignore[assignment]
+    return view
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _account() -> str:
+    """The account a Basic sign-in names (empty without one: the limit is skipped)."""
+    nickname = request.authorization.username if request.authorization else None
+    return f"account:{nickname.casefold()}" if nickname else ""
+
+
+def _trust_key() -> str:
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return f"{prefix}/trusted/{_account()}@{get_remote_address()}"
+
+
+def _address_trusted() -> bool:
+    return bool(_account()) and limiter.limiter.storage.get(_trust_key()) > 0
+
+
+def remember_sign_in() -> None:
+    """Exempt this address from the account-wide lock-out of the account it signed in to."""
+    if limiter.enabled and _account():
+        limiter.limiter.storage.incr(_trust_key(), TRUSTED_ADDRESS_SECONDS)
+
+
+def consume_user_budget(scope: str, user_id: int) -> dict[str, Any] | None:
+    """Take one from a user's budget outside a route (socket events): None when
+    allowed, else the 429 envelope. Shares the routes' counters (Flask-Limiter keys a
+    shared limit by prefix, key and scope)."""
+    if not limiter.enabled:
+        return None
+    item: RateLimitItem = parse(current_app.config[SCOPES[scope]])
+    identifiers = (current_app.config["RATELIMIT_KEY_PREFIX"], f"user:{user_id}", scope)
+    if limiter.limiter.hit(item, *identifiers):
+        return None
+    reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+    return too_many_body(max(1, int(reset_at - time.time())), f"requests ({scope})")
+
+
+def add_rate_limit_headers(response: Response) -> Response:
+    """The IETF RateLimit fields of the most relevant limit, and Retry-After on a 429."""
+    current: RequestLimit | None = limiter.current_limit if limiter.enabled else None
+    if current is None:
+        return response
+    reset_in = max(0, int(current.reset_at - time.time()))
+    response.headers["RateLimit-Limit"] = str(current.limit.amount)
+    response.headers["RateLimit-Remaining"] = str(current.remaining)
+    response.headers["RateLimit-Reset"] = str(reset_in)
+    response.headers["RateLimit-Policy"] = f"{current.limit.amount};w={current.limit.get_expiry()}"
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, reset_in))
+    return response
