@@ -1,5 +1,6 @@
 """Web pages served by a test on loopback, counting every connection made to them."""
 
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,3 +77,47 @@ def serving(
         stop.set()
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextmanager
+def trickling(host: str, part: str, interval: float = 0.2, pieces: int = 300) -> Iterator[str]:
+    """A server that answers one piece of its response every `interval` seconds:
+    `part` is "headers" (a header line at a time) or "body" (a byte at a time). Bounded:
+    at most `pieces` pieces; yields its URL."""
+    listener = socket.create_server((host, 0))
+    stop = threading.Event()
+
+    def answer(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            if part == "headers":
+                pieces_of = (f"X-Trickle-{n}: {n}\r\n".encode() for n in range(pieces))
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+            else:
+                pieces_of = (b"x" for _ in range(pieces))
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                    + f"Content-Length: {pieces}\r\n\r\n".encode()
+                )
+            for piece in pieces_of:
+                if stop.wait(interval):
+                    return
+                try:
+                    connection.sendall(piece)
+                except OSError:
+                    return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://{host}:{listener.getsockname()[1]}/"
+    finally:
+        stop.set()
+        listener.close()

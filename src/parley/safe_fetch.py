@@ -6,15 +6,24 @@ address that was checked, so a second DNS answer cannot point it elsewhere (DNS
 rebinding). IPv6 forms of IPv4 addresses are judged as the IPv4 address they carry,
 and odd IPv4 spellings (decimal, octal, hex) are judged after the resolver has read
 them as the address they are.
+
+A fetch has one deadline across its connections, redirects, headers and body. Socket
+timeouts alone bound each read, so a server trickling a byte a second would hold a
+fetch for as long as it likes: at the deadline the fetch's sockets are shut down.
 """
 
+import contextlib
 import ipaddress
 import socket
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.util import Timeout, parse_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -42,6 +51,8 @@ class Limits:
 
     connect_timeout: float = 3.0
     read_timeout: float = 5.0
+    # The whole fetch: every hop's connection, headers and body.
+    total_timeout: float = 10.0
     max_bytes: int = 512 * 1024
     max_redirects: int = 3
 
@@ -54,12 +65,103 @@ class Page:
     html: str
 
 
-def fetch_html(url: str, limits: Limits, allowed_networks: Iterable[Network] = ()) -> Page:
-    """GET an http(s) URL that answers text/html, following checked redirects."""
-    allowed = list(allowed_networks)
-    for _ in range(limits.max_redirects + 1):
-        response = _get_once(url, limits, allowed)
+class _Deadline:
+    """The end of one fetch: past it, every socket the fetch opened is shut down, which
+    wakes a read blocked on a trickling server."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends_at = time.monotonic() + seconds
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        """Seconds left; FetchFailedError once there are none."""
+        left = self.ends_at - time.monotonic()
+        if left <= 0 or self.expired:
+            raise FetchFailedError("the fetch took longer than its deadline")
+        return left
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut this socket down at the deadline (at once, if it has passed)."""
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator["_Deadline"]:
+        """Arm the timer for the block; a failure it caused reads as the deadline."""
+        self._timer.start()
         try:
+            yield self
+        except (FetchFailedError, urllib3.exceptions.HTTPError, OSError) as error:
+            if self.expired:
+                raise FetchFailedError("the fetch took longer than its deadline") from None
+            if isinstance(error, FetchFailedError):
+                raise
+            raise FetchFailedError(str(error)) from None
+        finally:
+            self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    """A connection whose socket the fetch's deadline can shut down."""
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    """The TLS kind of _WatchedHTTPConnection."""
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class _WatchedPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedTLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def fetch_html(url: str, limits: Limits, allowed_networks: Iterable[Network] = ()) -> Page:
+    """GET an http(s) URL that answers text/html, following checked redirects, within
+    limits.total_timeout in all."""
+    with _Deadline(limits.total_timeout).running() as deadline:
+        return _fetch(url, limits, list(allowed_networks), deadline)
+
+
+def _fetch(url: str, limits: Limits, allowed: list[Network], deadline: _Deadline) -> Page:
+    for _ in range(limits.max_redirects + 1):
+        response = _get_once(url, limits, allowed, deadline)
+        try:
+            deadline.remaining()  # a shut-down socket reads as the end of the headers
             if response.status in REDIRECTS:
                 location = response.headers.get("Location")
                 if not location:
@@ -71,7 +173,9 @@ def fetch_html(url: str, limits: Limits, allowed_networks: Iterable[Network] = (
             content_type = response.headers.get("Content-Type", "")
             if content_type.split(";")[0].strip().lower() != "text/html":
                 raise FetchRefusedError(f"{url}: not text/html but {content_type or 'nothing'}")
-            return Page(url, _read_text(response, limits.max_bytes))
+            text = _read_text(response, limits.max_bytes, deadline)
+            deadline.remaining()  # ... or as the end of the body
+            return Page(url, text)
         finally:
             response.release_conn()
     raise FetchRefusedError(f"more than {limits.max_redirects} redirects")
@@ -131,7 +235,9 @@ def resolve_checked(host: str, port: int, allowed_networks: Iterable[Network]) -
     return str(addresses[0])
 
 
-def _get_once(url: str, limits: Limits, allowed: list[Network]) -> urllib3.BaseHTTPResponse:
+def _get_once(
+    url: str, limits: Limits, allowed: list[Network], deadline: _Deadline
+) -> urllib3.BaseHTTPResponse:
     parts = parse_url(url)
     scheme = (parts.scheme or "").lower()
     if scheme not in DEFAULT_PORTS or not parts.host:
@@ -141,16 +247,21 @@ def _get_once(url: str, limits: Limits, allowed: list[Network]) -> urllib3.BaseH
     host = parts.host.strip("[]")
     port = parts.port or DEFAULT_PORTS[scheme]
     address = resolve_checked(host, port, allowed)
-    timeout = Timeout(connect=limits.connect_timeout, read=limits.read_timeout)
+    left = deadline.remaining()
+    timeout = Timeout(
+        connect=min(limits.connect_timeout, left), read=min(limits.read_timeout, left)
+    )
     pool: urllib3.HTTPConnectionPool
     if scheme == "https":
         # TLS to the checked address, with the certificate checked against the name.
-        pool = urllib3.HTTPSConnectionPool(
+        pool = _WatchedTLSPool(
             address, port, timeout=timeout, retries=False, maxsize=1,
-            server_hostname=host, assert_hostname=host,
+            server_hostname=host, assert_hostname=host, deadline=deadline,
         )  # fmt: skip
     else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+        pool = _WatchedPool(
+            address, port, timeout=timeout, retries=False, maxsize=1, deadline=deadline
+        )
     host_header = parts.host if port == DEFAULT_PORTS[scheme] else f"{parts.host}:{port}"
     try:
         return pool.urlopen(
@@ -171,12 +282,13 @@ def _get_once(url: str, limits: Limits, allowed: list[Network]) -> urllib3.BaseH
         raise FetchFailedError(f"{url}: {error}") from None
 
 
-def _read_text(response: urllib3.BaseHTTPResponse, max_bytes: int) -> str:
+def _read_text(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: _Deadline) -> str:
     """At most max_bytes of the body, decoded; the rest is never read."""
     body = bytearray()
     try:
         for chunk in response.stream(16 * 1024):
             body += chunk
+            deadline.remaining()
             if len(body) >= max_bytes:
                 del body[max_bytes:]
                 break
