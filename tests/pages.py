@@ -2,6 +2,7 @@
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -79,15 +80,37 @@ def serving(
         httpd.server_close()
 
 
+@dataclass
+class Trickle:
+    """A trickling server: its URL, how many clients it is trickling to right now, and
+    when (time.monotonic()) each trickle ended."""
+
+    url: str
+    trickling_to: int = 0
+    ended_at: list[float] = field(default_factory=list)
+
+
 @contextmanager
-def trickling(host: str, part: str, interval: float = 0.2, pieces: int = 300) -> Iterator[str]:
+def trickling(host: str, part: str, interval: float = 0.2, pieces: int = 300) -> Iterator[Trickle]:
     """A server that answers one piece of its response every `interval` seconds:
     `part` is "headers" (a header line at a time) or "body" (a byte at a time). Bounded:
-    at most `pieces` pieces; yields its URL."""
+    at most `pieces` pieces."""
     listener = socket.create_server((host, 0))
     stop = threading.Event()
+    state = Trickle(f"http://{host}:{listener.getsockname()[1]}/")
+    lock = threading.Lock()
 
     def answer(connection: socket.socket) -> None:
+        with lock:
+            state.trickling_to += 1
+        try:
+            trickle(connection)
+        finally:
+            with lock:
+                state.trickling_to -= 1
+                state.ended_at.append(time.monotonic())
+
+    def trickle(connection: socket.socket) -> None:
         with connection:
             connection.recv(65536)
             if part == "headers":
@@ -117,7 +140,7 @@ def trickling(host: str, part: str, interval: float = 0.2, pieces: int = 300) ->
 
     threading.Thread(target=serve, daemon=True).start()
     try:
-        yield f"http://{host}:{listener.getsockname()[1]}/"
+        yield state
     finally:
         stop.set()
         listener.close()

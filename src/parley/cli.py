@@ -21,7 +21,7 @@ def serve_command() -> None:
     (unless DATABASE_URL or REDIS_URL say otherwise); Ctrl-C stops all."""
     from honcho.manager import Manager
 
-    from parley.cluster import beat_command, worker_command
+    from parley.cluster import job_commands
 
     app = create_app()
     manager = Manager()
@@ -29,11 +29,12 @@ def serve_command() -> None:
     config = ["--config", str(Path("deploy") / "gunicorn.conf.py"), "parley.wsgi:app"]
     manager.add_process("web", shlex.join(gunicorn + config))
     # One process of each: the embedded broker's queues have one consumer each.
-    manager.add_process("worker", shlex.join(worker_command(concurrency=1)))
-    manager.add_process("beat", shlex.join(beat_command(Path(app.instance_path))))
+    for name, argv in job_commands(Path(app.instance_path), os.environ, concurrency=1).items():
+        manager.add_process(name, shlex.join(argv))
     bind = os.environ.get("PARLEY_BIND", "127.0.0.1:5000")
     click.echo(f"Parley: http://{bind}  (web: gunicorn + gevent)")
-    click.echo(f"  Celery worker and beat; broker: {app.extensions['celery'].conf.broker_url}")
+    click.echo("  Celery: a worker for jobs, one for link previews, and beat")
+    click.echo(f"  Broker: {app.extensions['celery'].conf.broker_url}")
     click.echo(f"  Database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  Ctrl-C stops everything.")
     manager.loop()
     sys.exit(manager.returncode)
@@ -75,12 +76,13 @@ def cluster_command(
         env = {**os.environ, **instance_environment(plan, instance)}
         manager.add_process(instance.name, shlex.join(instance_command(plan)), env=env)
     manager.add_process("haproxy", shlex.join(balancer_command(config)))
-    for name, argv in job_commands(plan).items():
-        manager.add_process(name, shlex.join(argv), env={**os.environ, **shared_environment(plan)})
+    job_env = {**os.environ, **shared_environment(plan)}
+    for name, argv in job_commands(plan.run_dir, job_env).items():
+        manager.add_process(name, shlex.join(argv), env=job_env)
     click.echo(f"Parley cluster: {plan.balancer_url}  (load balancer, HAProxy)")
     for instance in plan.instances:
         click.echo(f"  {instance.name}: http://{instance.address}")
-    click.echo("  Celery: one worker (jobs, link previews) and beat, broker on Redis")
+    click.echo("  Celery: a worker for jobs, one for link previews, and beat; broker on Redis")
     click.echo(f"  PostgreSQL: {database_url}\n  Redis: {redis_url}\n  Ctrl-C stops everything.")
     manager.loop()
     sys.exit(manager.returncode)

@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from flask_migrate import upgrade
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from parley.config import database_url
+from parley.config import celery_queue_names, database_url
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/parley"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -107,12 +107,16 @@ def instance_environment(plan: ClusterPlan, instance: Instance) -> dict[str, str
 CELERY_APP = ["-A", "parley.celery_app"]
 
 
-def worker_command(concurrency: int = 2) -> list[str]:
-    """A Celery worker. Gossip, mingle and heartbeats are events between workers that
-    Parley does not use; without them an idle worker leaves the broker alone."""
+def worker_command(
+    concurrency: int = 2, *, only: str | None = None, without: str | None = None
+) -> list[str]:
+    """A Celery worker of every queue, `only` one, or all but one (`without`). Gossip,
+    mingle and heartbeats are events between workers that Parley does not use; without
+    them an idle worker leaves the broker alone."""
+    queues = ["--queues", only] if only else ["--exclude-queues", without] if without else []
     return [
         str(Path(sys.executable).with_name("celery")), *CELERY_APP, "worker",
-        "--loglevel", "INFO", "--concurrency", str(concurrency),
+        "--loglevel", "INFO", "--concurrency", str(concurrency), *queues,
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
 
@@ -125,9 +129,17 @@ def beat_command(run_dir: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def job_commands(plan: ClusterPlan) -> dict[str, list[str]]:
-    """The Celery worker and beat (one beat per cluster: it schedules the periodic jobs)."""
-    return {"worker": worker_command(), "beat": beat_command(plan.run_dir)}
+def job_commands(
+    run_dir: Path, settings: Mapping[str, str], concurrency: int = 2
+) -> dict[str, list[str]]:
+    """A Celery worker for the jobs, one for link previews, and beat (one beat per
+    deployment: it schedules the periodic jobs). `settings` name the queues."""
+    _, previews = celery_queue_names(settings)
+    return {
+        "worker": worker_command(concurrency, without=previews),
+        "previews": worker_command(concurrency, only=previews),
+        "beat": beat_command(run_dir),
+    }
 
 
 def instance_command(plan: ClusterPlan) -> list[str]:
@@ -299,10 +311,11 @@ def start_cluster(
         running.processes["haproxy"] = subprocess.Popen(
             balancer_command(config), start_new_session=True
         )
-        for name, argv in job_commands(plan).items() if jobs else ():
+        job_env = {**os.environ, **(env or {}), **shared_environment(plan)}
+        for name, argv in job_commands(plan.run_dir, job_env).items() if jobs else ():
             running.processes[name] = subprocess.Popen(
                 argv,
-                env={**os.environ, **(env or {}), **shared_environment(plan)},
+                env=job_env,
                 cwd=cwd,
                 start_new_session=True,
             )

@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,6 +40,13 @@ def _env_networks(name: str) -> list[str]:
             except ValueError as error:
                 raise ValueError(f"environment variable {name}: {error}") from None
     return networks
+
+
+def celery_queue_names(settings: Mapping[str, str]) -> tuple[str, str]:
+    """The job queue and the link-preview queue these settings name (the environment's,
+    or that of processes about to be started)."""
+    jobs = settings.get("CELERY_QUEUE") or "parley"
+    return jobs, settings.get("CELERY_PREVIEW_QUEUE") or f"{jobs}-previews"
 
 
 def database_url(raw: str) -> str:
@@ -85,8 +93,14 @@ class Config:
     # Celery's broker. Empty: REDIS_URL, or without it the embedded filesystem broker
     # under the instance folder (one machine, no server).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-    # The queue tasks go to (deployments sharing a broker use their own).
-    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "parley")
+    # The queue tasks go to (deployments sharing a broker use their own), and the queue
+    # of link previews, which a worker of its own consumes: a slow page never delays
+    # asynchronous requests or beat's jobs.
+    CELERY_QUEUE, CELERY_PREVIEW_QUEUE = celery_queue_names(os.environ)
+    # Every task: the soft limit raises inside it (its transaction rolls back), the hard
+    # limit kills the process running it. Seconds.
+    CELERY_TASK_SOFT_TIME_LIMIT = _env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
+    CELERY_TASK_TIME_LIMIT = _env_int("CELERY_TASK_TIME_LIMIT", 90)
     # Redis broker: a task unacknowledged this long (its worker died) is delivered again.
     CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 600)
     # Publish-only Socket.IO (no listener) for processes that serve no sockets: workers, beat.
@@ -121,6 +135,8 @@ class Config:
     LINK_PREVIEW_ALLOWED_NETWORKS: ClassVar[list[str]] = _env_networks(
         "LINK_PREVIEW_ALLOWED_NETWORKS"
     )
+    # Seconds one page's fetch may take in all: connections, redirects, headers, body.
+    LINK_PREVIEW_DEADLINE = _env_int("LINK_PREVIEW_DEADLINE", 10)
 
     # Users not seen for PRESENCE_TIMEOUT seconds go offline; beat sweeps this often.
     PRESENCE_TIMEOUT = _env_int("PRESENCE_TIMEOUT", 60)

@@ -111,6 +111,11 @@ class _Deadline:
             raise FetchFailedError(str(error)) from None
         finally:
             self._timer.cancel()
+            # Whatever ended the fetch (an answer, an error, a task's time limit raised
+            # inside it), its connections end with it rather than when collected.
+            with self._lock:
+                for sock in self._sockets:
+                    _shut(sock)
 
 
 def _shut(sock: socket.socket) -> None:
@@ -238,14 +243,18 @@ def resolve_checked(host: str, port: int, allowed_networks: Iterable[Network]) -
 def _get_once(
     url: str, limits: Limits, allowed: list[Network], deadline: _Deadline
 ) -> urllib3.BaseHTTPResponse:
-    parts = parse_url(url)
+    try:
+        parts = parse_url(url)
+        port = parts.port
+    except urllib3.exceptions.LocationParseError:
+        raise FetchRefusedError(f"{url!r}: not a URL that can be fetched") from None
     scheme = (parts.scheme or "").lower()
     if scheme not in DEFAULT_PORTS or not parts.host:
         raise FetchRefusedError(f"{url}: only http and https URLs with a host are fetched")
     if parts.auth:
         raise FetchRefusedError(f"{url}: URLs with credentials are not fetched")
     host = parts.host.strip("[]")
-    port = parts.port or DEFAULT_PORTS[scheme]
+    port = port or DEFAULT_PORTS[scheme]
     address = resolve_checked(host, port, allowed)
     left = deadline.remaining()
     timeout = Timeout(

@@ -22,7 +22,14 @@ from parley.cluster import (
 )
 from tests.conftest import REDIS_URL, recreate_postgres_database
 from tests.netns import Host, bridged_hosts, forwarded, namespaces_allowed
-from tests.servers import FAST_HASHING, ROOT, free_port, post_as_new_user, wait_until_serving
+from tests.servers import (
+    FAST_HASHING,
+    NO_RATE_LIMITS,
+    ROOT,
+    free_port,
+    post_as_new_user,
+    wait_until_serving,
+)
 from tests.sockets import PushRecorder, message_with_source
 
 PORT = 5000  # every host serves on the same port: each has an address of its own
@@ -59,6 +66,7 @@ def multi_host(hosts: list[Host], tmp_path_factory: pytest.TempPathFactory) -> I
             env = {
                 **os.environ,
                 **FAST_HASHING,
+                **NO_RATE_LIMITS,
                 # Over the network, through the test bridge: no instance shares a loopback.
                 "DATABASE_URL": database.replace("127.0.0.1:5432", postgres),
                 "REDIS_URL": f"redis://{redis}/15",
@@ -75,7 +83,7 @@ def multi_host(hosts: list[Host], tmp_path_factory: pytest.TempPathFactory) -> I
             wait_until_serving(f"http://{host.address}:{PORT}", process)
         # The job queue's worker lives on a host too: v1 posts run there.
         worker = subprocess.Popen(
-            hosts[-1].command(job_commands(plan)["worker"]),
+            hosts[-1].command(job_commands(plan.run_dir, env)["worker"]),
             env=env,
             cwd=ROOT,
             start_new_session=True,

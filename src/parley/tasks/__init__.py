@@ -9,6 +9,7 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
+from kombu.entity import Queue
 
 from parley import broker, events
 from parley.broker import FILESYSTEM_URL, is_embedded
@@ -34,10 +35,17 @@ def init_app(app: Flask) -> Celery:
     if is_embedded(broker_url):
         transport_options = broker.transport_options(app, "celery")
     celery = Celery(app.import_name, task_cls=FlaskTask)
+    jobs, previews = app.config["CELERY_QUEUE"], app.config["CELERY_PREVIEW_QUEUE"]
     celery.conf.update(
         broker_url=broker_url,
         broker_transport_options=transport_options,
-        task_default_queue=app.config["CELERY_QUEUE"],
+        task_default_queue=jobs,
+        # A worker consumes both unless told otherwise (-Q, -X): serve and cluster run
+        # one worker for each, so a slow page cannot hold up the jobs.
+        task_queues=[Queue(jobs), Queue(previews)],
+        task_routes={"parley.tasks.previews.preview_links": {"queue": previews}},
+        task_soft_time_limit=app.config["CELERY_TASK_SOFT_TIME_LIMIT"],
+        task_time_limit=app.config["CELERY_TASK_TIME_LIMIT"],
         # Answers live in the jobs table, not in a result backend.
         task_serializer="json",
         result_serializer="json",

@@ -27,19 +27,20 @@ def preview_links(message_id: int) -> int:
     message = db.session.get(Message, message_id)
     if message is None or message.deleted_at is not None or message.previews is not None:
         return 0
-    source = message.source
+    source, html = message.source, message.html
     db.session.commit()  # no transaction stays open during the fetches
     allowed = [ipaddress.ip_network(n) for n in current_app.config["LINK_PREVIEW_ALLOWED_NETWORKS"]]
-    found = (preview_of(url, allowed) for url in links_to_preview(source))
+    limits = Limits(total_timeout=current_app.config["LINK_PREVIEW_DEADLINE"])
+    found = (preview_of(url, limits, allowed) for url in links_to_preview(html))
     previews = [preview.to_json() for preview in found if preview is not None]
     messages.store_previews(message_id, source, previews)
     return len(previews)
 
 
-def preview_of(url: str, allowed: list[Network]) -> Preview | None:
+def preview_of(url: str, limits: Limits, allowed: list[Network]) -> Preview | None:
     """One link's preview, or None if it cannot or may not be fetched."""
     try:
-        page = fetch_html(url, Limits(), allowed)
+        page = fetch_html(url, limits, allowed)
     except FetchRefusedError as error:
         log.warning("link preview refused: %s", error)
         return None
