@@ -7,8 +7,6 @@ from typing import Any
 
 from markupsafe import escape
 
-from parley.rendering import links_in
-
 MAX_LINKS = 3  # previews per message
 TITLE_MAX, DESCRIPTION_MAX = 200, 500
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -28,9 +26,13 @@ class Preview:
         return asdict(self)
 
 
-def links_to_preview(source: str) -> list[str]:
-    """The message's distinct http(s) links, in order, at most MAX_LINKS."""
-    unique = list(dict.fromkeys(links_in(source)))
+def links_to_preview(html: str) -> list[str]:
+    """The distinct http(s) links of a message's sanitized HTML, in order, at most
+    MAX_LINKS: only links the sanitizer kept are ever fetched."""
+    parser = _LinkParser()
+    parser.feed(html)
+    parser.close()
+    unique = list(dict.fromkeys(parser.links))
     return unique[:MAX_LINKS]
 
 
@@ -59,6 +61,19 @@ def flack_html(preview: dict[str, Any]) -> str:
         f'<blockquote><p><a href="{url}" rel="nofollow noopener noreferrer">{title}</a></p>'
         f"<p>{description}</p></blockquote>"
     )
+
+
+class _LinkParser(HTMLParser):
+    """Collects the http(s) href of every <a>, entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href and href.lower().startswith(("http://", "https://")):
+            self.links.append(href)
 
 
 class _MetadataParser(HTMLParser):

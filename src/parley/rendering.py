@@ -39,14 +39,3 @@ def sanitize_html(html: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
     )
-
-
-def links_in(source: str) -> list[str]:
-    """The http(s) links of a message's Markdown, as rendered, in order."""
-    links = []
-    for token in _markdown.parse(source):
-        for child in token.children or ():
-            href = child.attrGet("href") if child.type == "link_open" else None
-            if isinstance(href, str) and href.lower().startswith(("http://", "https://")):
-                links.append(href)
-    return links

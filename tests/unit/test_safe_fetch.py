@@ -12,6 +12,7 @@ import pytest
 
 from parley import safe_fetch
 from parley.link_previews import extract_preview, flack_html, links_to_preview
+from parley.rendering import render_markdown
 from parley.safe_fetch import (
     FetchFailedError,
     FetchRefusedError,
@@ -170,7 +171,9 @@ def test_flack_html_escapes_what_pages_say() -> None:
 def test_links_to_preview_are_distinct_and_bounded() -> None:
     source = "a http://a.example/ b http://a.example/ c http://b.example d http://c.example e http://d.example"
 
-    assert links_to_preview(source) == ["http://a.example/", "http://b.example", "http://c.example"]
+    links = links_to_preview(render_markdown(source))
+
+    assert links == ["http://a.example/", "http://b.example", "http://c.example"]
 
 
 def test_the_checked_address_is_the_one_connected_to(
