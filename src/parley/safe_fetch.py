@@ -26,6 +26,8 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.util import Timeout, parse_url
 
+from parley.special_addresses import is_globally_reachable
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -33,8 +35,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 REDIRECTS = {301, 302, 303, 307, 308}
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, RFC 6052/8215).
 _NAT64 = [ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48")]
-# Special-purpose ranges that the ipaddress tables of some Python versions call global.
-_NOT_GLOBAL = [ipaddress.IPv4Network("192.0.0.0/24")]
 
 
 class FetchRefusedError(Exception):
@@ -187,7 +187,8 @@ def _fetch(url: str, limits: Limits, allowed: list[Network], deadline: _Deadline
 
 
 def is_allowed_address(address: IPAddress, allowed_networks: Iterable[Network] = ()) -> bool:
-    """Whether an address may be connected to: public, or in an allowed network."""
+    """Whether an address may be connected to: globally reachable per the IANA
+    registries (parley.special_addresses), or in an allowed network."""
     if any(
         address in network for network in allowed_networks if network.version == address.version
     ):
@@ -195,16 +196,7 @@ def is_allowed_address(address: IPAddress, allowed_networks: Iterable[Network] =
     embedded = _embedded_ipv4(address)
     if embedded is not None:
         return is_allowed_address(embedded, allowed_networks)
-    if any(address in network for network in _NOT_GLOBAL if network.version == address.version):
-        return False
-    return address.is_global and not (
-        address.is_multicast
-        or address.is_private
-        or address.is_reserved
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_unspecified
-    )
+    return is_globally_reachable(address)
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
