@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from parley.api.decorators import MAX_JSON_DEPTH, nests_deeper_than
 from tests.api_v2.v2 import Caller
 from tests.factories import bearer, make_user
 
@@ -67,3 +68,17 @@ def test_a_deeply_nested_body_is_a_400_naming_the_body(
     body: dict[str, Any] = response.json  # type: ignore[assignment]
     assert body["code"] == 400
     assert "body" in body["errors"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "deeper"),
+    [
+        (b'{"source": "' + b"[" * 100 + b'"}', False),  # brackets inside a string
+        (b'{"source": "\\"' + b"{" * 100 + b'"}', False),  # after an escaped quote
+        (b'{"a": "\\\\"}' + b"[" * 40, True),  # an escaped backslash ends no string
+        (b"[" * 33, True),  # not even valid JSON: still too deep
+        (b"[" * 32 + b"]" * 32, False),
+    ],
+)
+def test_depth_is_read_from_the_raw_text(raw: bytes, deeper: bool) -> None:
+    assert nests_deeper_than(raw, MAX_JSON_DEPTH) is deeper

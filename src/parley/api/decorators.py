@@ -7,12 +7,13 @@ from typing import Any
 from apifairy import body
 from flask import request
 from marshmallow import Schema
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import UnsupportedMediaType
 
 from parley.api.errors import error_response
 
 # Deeper than any body Parley accepts: webargs parses bodies with the standard library's
-# recursive decoder, which a body nested about a thousand levels deep crashes.
+# recursive decoder, which a body nested about a thousand levels deep crashes, so depth
+# is checked on the raw text first.
 MAX_JSON_DEPTH = 32
 
 
@@ -33,13 +34,7 @@ def json_body(schema: Schema) -> Callable[[Callable[..., Any]], Callable[..., An
                     f"The body must be JSON (Content-Type: application/json), "
                     f"not {request.mimetype or 'empty'!r}."
                 )
-            try:
-                # orjson (the app's provider) decodes without recursion, up to 1,024 levels.
-                parsed = request.get_json(cache=True)
-            except BadRequest as error:  # orjson's reason: where it failed, or the depth
-                reason = error.description or "Not valid JSON."
-                return error_response(400, "Invalid JSON body.", {"body": [reason]})
-            if nested_deeper_than(parsed, MAX_JSON_DEPTH):
+            if nests_deeper_than(request.get_data(cache=True), MAX_JSON_DEPTH):
                 reason = f"Nested deeper than {MAX_JSON_DEPTH} levels."
                 return error_response(400, f"Invalid input: body. {reason}", {"body": [reason]})
             return validated(*args, **kwargs)
@@ -49,15 +44,32 @@ def json_body(schema: Schema) -> Callable[[Callable[..., Any]], Callable[..., An
     return decorator
 
 
-def nested_deeper_than(value: object, limit: int) -> bool:
-    """Whether JSON data nests objects and arrays more than `limit` levels deep
-    (walked without recursion)."""
-    pending: list[tuple[object, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict | list):
+def nests_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether a JSON text nests arrays and objects more than `limit` deep, read in one
+    pass without recursion or decoding (brackets inside strings do not count; the text
+    need not be valid: the parser says what else is wrong)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False  # the common case, at C speed
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _BACKSLASH:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in _OPENING:
+            depth += 1
             if depth > limit:
                 return True
-            children = item.values() if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
+        elif byte in _CLOSING:
+            depth -= 1
     return False
+
+
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
+_OPENING, _CLOSING = frozenset(b"[{"), frozenset(b"]}")
