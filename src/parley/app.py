@@ -23,7 +23,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_request_hooks(app)
-    register_proxy_fix(app)
+    register_middleware(app)
     return app
 
 
@@ -109,13 +109,15 @@ def register_error_handlers(app: Flask) -> None:
     register(app)
 
 
-def register_proxy_fix(app: Flask) -> None:
-    """Behind PROXY_COUNT trusted proxies, the client address is the one they forwarded.
-
-    Outermost, so that Socket.IO's middleware and every route see the same address.
-    """
+def register_middleware(app: Flask) -> None:
+    """Around everything, Socket.IO's middleware included: the Host check, and behind
+    PROXY_COUNT trusted proxies the client address they forwarded."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from parley.trusted_hosts import TrustedHostsMiddleware
+
+    checked = TrustedHostsMiddleware(app.wsgi_app, app.config["TRUSTED_HOSTS"])
+    app.wsgi_app = checked  # type: ignore[method-assign]
     if app.config["PROXY_COUNT"]:
         proxied = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])
         app.wsgi_app = proxied  # type: ignore[method-assign]

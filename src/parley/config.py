@@ -42,6 +42,21 @@ def _env_networks(name: str) -> list[str]:
     return networks
 
 
+def _env_list(name: str) -> list[str]:
+    """Read a comma-separated list (blank items dropped)."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def default_trusted_hosts(bind: str) -> list[str]:
+    """The names a server bound to `bind` answers to by default: localhost, 127.0.0.1,
+    and the bind address unless it is a wildcard (then only an explicit list will do)."""
+    host = bind.rpartition(":")[0] if ":" in bind else bind
+    trusted = ["localhost", "127.0.0.1"]
+    if host not in ("", "0.0.0.0", "[::]", "::", *trusted) and not bind.startswith("unix:"):  # noqa: S104
+        trusted.append(host)
+    return trusted
+
+
 def celery_queue_names(settings: Mapping[str, str]) -> tuple[str, str]:
     """The job queue and the link-preview queue these settings name (the environment's,
     or that of processes about to be started)."""
@@ -82,8 +97,15 @@ class Config:
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE", "")
     # Socket.IO: every process publishes on this channel.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "parley-socketio")
+    # Host names (and addresses) this server answers to, comma-separated; ".example.com"
+    # trusts its subdomains too. Any other Host header gets a 400 before anything runs,
+    # Socket.IO included: a DNS-rebinding page cannot talk to the server. Empty: the
+    # address of PARLEY_BIND, localhost and 127.0.0.1.
+    TRUSTED_HOSTS: ClassVar[list[str]] = _env_list("TRUSTED_HOSTS") or default_trusted_hosts(
+        os.environ.get("PARLEY_BIND", "127.0.0.1:5000")
+    )
     # Browser origins allowed to open a socket (comma-separated). Empty: only the server's
-    # own origin, as its Host header names it (what a load balancer passes through).
+    # own origin, on a trusted host.
     SOCKETIO_ALLOWED_ORIGINS: ClassVar[list[str]] = [
         origin.strip()
         for origin in os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")

@@ -102,10 +102,10 @@ def test_a_forged_forwarded_for_is_not_the_client_address(client: FlaskClient) -
 def test_behind_one_proxy_only_the_address_it_forwarded_counts(
     app: Flask, client: FlaskClient
 ) -> None:
-    from parley.app import register_proxy_fix
+    from parley.app import register_middleware
 
     app.config["PROXY_COUNT"] = 1
-    register_proxy_fix(app)
+    register_middleware(app)
     statuses = [
         client.post(
             "/api/v2/users",

@@ -7,6 +7,7 @@ from parley import broker
 from parley.broker import FILESYSTEM_URL, is_embedded
 from parley.extensions import socketio
 from parley.realtime.embedded import embedded_manager
+from parley.trusted_hosts import is_own_origin
 
 IN_PROCESS = "memory://"
 
@@ -34,8 +35,9 @@ def init_app(app: Flask) -> None:
         # Always explicit: the extension object outlives an app and would otherwise
         # keep the previous app's manager.
         client_manager=manager,
-        # None: same origin only. A browser from a foreign Origin gets no session.
-        cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,
+        # By default the same origin only, on a trusted host: a browser from a foreign
+        # Origin gets no session.
+        cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or is_own_origin,
         # Events carry ids and JSON built by the schemas; no Flask session on sockets.
         manage_session=False,
     )
