@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.extensions import Base
@@ -32,11 +32,23 @@ class Channel(Base):
     """A conversation; API v1's single room is the public channel named 'general'."""
 
     __tablename__ = "channels"
+    __table_args__ = (
+        # A public channel's name is its handle, unique among public channels. Private
+        # channels may share a name with any channel: were it unique, creating one would
+        # tell anybody whether a hidden channel of that name exists.
+        Index(
+            "uq_channels_public_name",
+            "name",
+            unique=True,
+            postgresql_where=text("kind = 'public'"),
+            sqlite_where=text("kind = 'public'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ChannelKind] = mapped_column(enum_type(ChannelKind))
-    # Direct channels have no name; NULLs do not collide in a unique index.
-    name: Mapped[str | None] = mapped_column(String(CHANNEL_NAME_MAX_LENGTH), unique=True)
+    # Direct channels have no name.
+    name: Mapped[str | None] = mapped_column(String(CHANNEL_NAME_MAX_LENGTH))
     topic: Mapped[str] = mapped_column(String(250), default="")
     # "<low user id>:<high user id>" for direct channels: one channel per pair.
     dm_key: Mapped[str | None] = mapped_column(String(40), unique=True)

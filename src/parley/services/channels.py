@@ -36,7 +36,7 @@ class ChannelView:
     membership: Membership | None
 
 
-NAME_TAKEN = "A channel with this name already exists."
+NAME_TAKEN = "A public channel with this name already exists."
 
 
 def default_channel() -> Channel:
@@ -155,7 +155,9 @@ def create_channel(creator: User, name: str, kind: ChannelKind, topic: str = "")
     """A new public or private channel, its creator its owner and first member."""
     if kind == ChannelKind.DIRECT:
         raise ValueError("direct channels are opened with open_direct()")
-    if db.session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
+    # Only public names are unique (see models.channel); a private channel's tells nothing.
+    taken = select(Channel.id).where(Channel.name == name, Channel.kind == ChannelKind.PUBLIC)
+    if kind == ChannelKind.PUBLIC and db.session.scalar(taken) is not None:
         raise ConflictError("name", NAME_TAKEN)
     channel = Channel(kind=kind, name=name, topic=topic, created_by_id=creator.id)
     try:
