@@ -21,8 +21,9 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("channel_id", "seq"),
-        # A retransmitted send finds the original instead of storing a second row.
-        UniqueConstraint("user_id", "client_msg_id"),
+        # A retransmitted send finds the original instead of storing a second row. The
+        # id is the client's for one channel, as Matrix scopes a txnId to its room.
+        UniqueConstraint("user_id", "channel_id", "client_msg_id"),
         Index("ix_messages_channel_id_updated_at", "channel_id", "updated_at"),
     )
 

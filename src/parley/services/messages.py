@@ -33,7 +33,7 @@ def send_message(
     loading them would cost round trips on the busiest path there is.
     """
     if client_msg_id is not None:
-        original = _find_by_client_msg_id(author_id, client_msg_id)
+        original = _find_by_client_msg_id(author_id, channel_id, client_msg_id)
         if original is not None:
             return original, False
     fields = {
@@ -48,7 +48,9 @@ def send_message(
     except IntegrityError:
         # A concurrent retransmission of the same send won the unique index.
         db.session.rollback()
-        original = _find_by_client_msg_id(author_id, client_msg_id) if client_msg_id else None
+        original = (
+            _find_by_client_msg_id(author_id, channel_id, client_msg_id) if client_msg_id else None
+        )
         if original is None:
             raise
         return original, False
@@ -189,7 +191,11 @@ def _check_author(message: Message, user: User, action: str) -> None:
         raise ForbiddenError(f"only the author can {action} a message")
 
 
-def _find_by_client_msg_id(author_id: int, client_msg_id: str) -> Message | None:
+def _find_by_client_msg_id(author_id: int, channel_id: int, client_msg_id: str) -> Message | None:
     return db.session.scalar(
-        select(Message).where(Message.user_id == author_id, Message.client_msg_id == client_msg_id)
+        select(Message).where(
+            Message.user_id == author_id,
+            Message.channel_id == channel_id,
+            Message.client_msg_id == client_msg_id,
+        )
     )
