@@ -75,6 +75,9 @@ def multi_host(hosts: list[Host], tmp_path_factory: pytest.TempPathFactory) -> I
                 "REDIS_KEY_PREFIX": f"parley-test-{run}:",
                 "SECRET_KEY": run,  # hosts share configuration, not an instance folder
                 "PARLEY_BIND": f"{host.address}:{PORT}",
+                # Every process of a deployment answers to the same names: the worker
+                # replays requests that any instance accepted.
+                "TRUSTED_HOSTS": ",".join(["127.0.0.1", *(h.address for h in hosts)]),
             }
             process = subprocess.Popen(
                 host.command(instance_command(plan)), env=env, cwd=ROOT, start_new_session=True
