@@ -1,5 +1,6 @@
 """Field types and validators shared by the schemas."""
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,24 @@ class UnixTimestamp(fields.Field[datetime]):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         seconds = fields.Integer(validate=validate.Range(0, MAX_TIMESTAMP)).deserialize(value)
         return from_timestamp(seconds)
+
+
+class DecimalInteger(fields.Integer):
+    """An integer given as a JSON number or as plain decimal digits, with an optional
+    minus: Python's int() would also take "+1", " 1", "1_0" and "٣", which no client
+    means and which would make two spellings of one cursor."""
+
+    _DIGITS = re.compile(r"-?[0-9]+")
+    default_error_messages = {  # noqa: RUF012 -- marshmallow's own class attribute
+        "invalid": "Not a valid integer: decimal digits only.",
+    }
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, str) and not self._DIGITS.fullmatch(value):
+            raise self.make_error("invalid")
+        if isinstance(value, bool | float):
+            raise self.make_error("invalid")
+        return super()._validated(value)
 
 
 def not_blank(value: str) -> None:

@@ -7,14 +7,27 @@ OpenAPI document and the realtime protocol cannot drift apart.
 from typing import Any
 
 import orjson
-from marshmallow import RAISE, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import (
+    RAISE,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from parley.extensions import ma
 from parley.models import ChannelKind, EventKind, MemberRole
 from parley.models.base import MAX_ID, MAX_SEQ, utcnow
 from parley.models.channel import CHANNEL_NAME_MAX_LENGTH
 from parley.models.message import CLIENT_MSG_ID_MAX_LENGTH
-from parley.schemas.fields import EncodableText, no_control_characters, not_blank
+from parley.schemas.fields import (
+    DecimalInteger,
+    EncodableText,
+    no_control_characters,
+    not_blank,
+)
 from parley.schemas.v1 import NICKNAME_RULES, PASSWORD_RULES, SOURCE_RULES, Rules
 
 TOPIC_MAX_LENGTH = 250
@@ -185,12 +198,32 @@ class MessageEditSchema(V2Schema):
     source = fields.String(required=True, validate=SOURCE_RULES)
 
 
-class HistoryQuerySchema(V2Schema):
+class QuerySchema(V2Schema):
+    """A query string: an unknown or repeated parameter is refused by name, as an
+    unknown body field is (webargs would ignore the one and take the first of the other)."""
+
+    @pre_load
+    def refuse_unknown_and_repeated(self, data: Any, **kwargs: Any) -> Any:
+        """Name each parameter the schema does not take, or that came more than once."""
+        given = getattr(data, "data", data)  # webargs' proxy of the request's MultiDict
+        getlist = getattr(given, "getlist", lambda key: [given[key]])
+        errors = {}
+        for key in given:
+            if key not in self.load_fields:
+                errors[key] = ["Unknown parameter."]
+            elif len(getlist(key)) > 1:
+                errors[key] = ["Given more than once."]
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+class HistoryQuerySchema(QuerySchema):
     """Keyset pages by seq: `before` (older), `after` (newer), or neither (the newest)."""
 
-    before = fields.Integer(validate=POSITIVE_SEQ)
-    after = fields.Integer(validate=SEQ)
-    limit = fields.Integer(validate=PAGE_LIMIT)
+    before = DecimalInteger(validate=POSITIVE_SEQ)
+    after = DecimalInteger(validate=SEQ)
+    limit = DecimalInteger(validate=PAGE_LIMIT)
 
     @validates_schema
     def one_direction(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -216,11 +249,11 @@ class HistoryPageSchema(V2Schema):
     more = fields.Boolean()
 
 
-class EventsQuerySchema(V2Schema):
+class EventsQuerySchema(QuerySchema):
     """GET /channels/<id>/events: everything after the last seq the client saw."""
 
-    after = fields.Integer(required=True, validate=SEQ)
-    limit = fields.Integer(validate=PAGE_LIMIT)
+    after = DecimalInteger(required=True, validate=SEQ)
+    limit = DecimalInteger(validate=PAGE_LIMIT)
 
 
 class EventSchema(V2Schema):
@@ -252,7 +285,7 @@ class SocketAuthSchema(V2Schema):
 
     token = fields.String(required=True, validate=validate.Length(1, 200))
     cursors = fields.Dict(
-        keys=fields.Integer(validate=ID),
+        keys=DecimalInteger(validate=ID),
         values=fields.Integer(strict=True, validate=SEQ),
         load_default=dict,
     )

@@ -5,7 +5,10 @@ validated by the schemas in parley.schemas.v2, which also make the OpenAPI docum
 served at /api/v2/openapi.json.
 """
 
-from flask import Blueprint
+from flask import Blueprint, current_app, request
+from flask.typing import ResponseReturnValue
+
+from parley.api.errors import error_response
 
 V2_BLUEPRINT = "api_v2"
 # What a channel that does not exist, and a private one you are not in, both answer.
@@ -19,4 +22,18 @@ def build_api_blueprint() -> Blueprint:
     api_v2 = Blueprint(V2_BLUEPRINT, __name__)
     for resource in (tokens, users, channels, members, messages):
         api_v2.register_blueprint(resource.bp)
+    api_v2.before_request(refuse_undeclared_query)
     return api_v2
+
+
+def refuse_undeclared_query() -> ResponseReturnValue | None:
+    """A route that declares no query parameters refuses any, by name (those that do
+    are checked by their QuerySchema): nothing a client sends is silently ignored."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    declared = any(
+        location == "query" for _, location in getattr(view, "_spec", {}).get("args") or ()
+    )
+    if declared or not request.args:
+        return None
+    errors = {key: ["Unknown parameter."] for key in request.args}
+    return error_response(400, f"Invalid input: {', '.join(sorted(errors))}.", errors)
