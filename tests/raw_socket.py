@@ -11,6 +11,10 @@ from typing import Any
 import websocket
 
 
+class SocketClosedError(AssertionError):
+    """The server closed the connection."""
+
+
 class RawSocket:
     """One WebSocket to /socket.io/, answering pings, recording every Socket.IO packet."""
 
@@ -77,7 +81,7 @@ class RawSocket:
         except websocket.WebSocketTimeoutException:
             return
         except websocket.WebSocketConnectionClosedException:
-            raise AssertionError(f"the server closed the socket: {self.packets}") from None
+            raise SocketClosedError(f"the server closed the socket: {self.packets}") from None
         if frame == "2":
             self.ws.send("3")
         elif isinstance(frame, str) and frame.startswith("4"):

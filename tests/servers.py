@@ -94,13 +94,19 @@ def shared_env(database: str, **settings: str) -> dict[str, str]:
 
 
 @contextmanager
-def parley_server(env: dict[str, str], port: int | None = None) -> Iterator[str]:
-    """A gunicorn instance serving Parley on loopback; yields its base URL."""
+def parley_server(
+    env: dict[str, str], port: int | None = None, log: Path | None = None
+) -> Iterator[str]:
+    """A gunicorn instance serving Parley on loopback (its output to `log` if given);
+    yields its base URL."""
     port = port or free_port()
+    output = open(log, "wb") if log else None  # noqa: SIM115 -- open as long as the server
     process = subprocess.Popen(
         [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "parley.wsgi:app"],
         env={**env, "PARLEY_BIND": f"127.0.0.1:{port}"},
         cwd=ROOT,
+        stdout=output,
+        stderr=output,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -109,6 +115,8 @@ def parley_server(env: dict[str, str], port: int | None = None) -> Iterator[str]
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if output is not None:
+            output.close()
 
 
 @contextmanager

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     # Importing the handler modules registers their @socketio.on handlers.
     from parley.realtime import broadcast, channel_events, emit, v1, v2  # noqa: F401
     from parley.realtime.compression import DeclineWebSocketCompression
+    from parley.realtime.packet_errors import init_logging
 
     manager = _client_manager(app)
     socketio.init_app(
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
         # Events carry ids and JSON built by the schemas; no Flask session on sockets.
         manage_session=False,
     )
+    init_logging()
     app.wsgi_app = DeclineWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
     broadcast.init_app(app, manager)
     emit.subscribe()
