@@ -37,7 +37,8 @@ def load_secret_key(app: Flask) -> None:
         return
     if not app.config["GENERATE_SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY must be set in the environment")
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    os.chmod(app.instance_path, 0o700)  # the key, the database: the server's alone
     path = os.path.join(app.instance_path, "secret_key")
     if not os.path.exists(path):
         # Write the whole key to a private file, then link it into place: link() fails

@@ -3,9 +3,10 @@
 Every successful authentication marks the user as seen (online), as Flack did.
 """
 
+import re
 from typing import Any
 
-from flask import Response, g
+from flask import Response, g, request
 from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth
 
 from parley.api.errors import error_response
@@ -44,8 +45,14 @@ any_token_auth = HTTPTokenAuth(scheme="Bearer", realm=REALM)
 
 @basic_auth.verify_password
 def verify_password(nickname: str, password: str) -> User | None:
-    """Check nickname and password; the user counts as seen."""
+    """Check nickname and password; the user counts as seen. The header must be exactly
+    `Basic <base64>` (RFC 7617): the decoder would skip whatever else follows."""
+    if not _BASIC.fullmatch(request.headers.get("Authorization", "")):
+        return None
     return users.authenticate(nickname, password)
+
+
+_BASIC = re.compile(r"(?i:basic) (?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 
 
 @token_auth.verify_token

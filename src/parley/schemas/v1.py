@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import has_request_context, request
-from marshmallow import EXCLUDE, fields, post_load, validate
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, validate, validates_schema
 
 from parley.extensions import ma
 from parley.link_previews import flack_html
@@ -86,6 +86,12 @@ class UserUpdateSchema(V1Schema):
 
     nickname = fields.String(validate=NICKNAME_RULES)
     password = fields.String(validate=PASSWORD_RULES)
+
+    @validates_schema
+    def something_to_change(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """An update that changes nothing is a client's mistake, not a success."""
+        if not data:
+            raise ValidationError("Send nickname, password, or both.", "body")
 
 
 class ChangedSinceQuerySchema(V1Schema):
