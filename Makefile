@@ -22,9 +22,10 @@ cluster: install services packages ## N instances behind HAProxy on PostgreSQL a
 bench: install services packages ## fan-out benchmark -> bench/reports/fanout.md (ARGS=--quick)
 	$(BIN)/python bench/fanout.py $(ARGS)
 
-bench-rest: install services packages ## API v2 REST benchmark (wrk) -> bench/reports/rest.md
+bench-rest: install services packages ## API v2 REST benchmark and sign-in storm (wrk) -> bench/reports/
 	scripts/ensure-packages wrk
 	$(BIN)/python bench/rest.py $(ARGS)
+	$(BIN)/python bench/sign_in_storm.py
 
 test: install services packages lint typecheck pytest ## everything CI checks
 

@@ -14,7 +14,10 @@ BALANCER_PORT = 7100
 # set out of reach of a minute of the fastest load here (a moving window keeps one entry
 # per request in Redis, up to the limit).
 OUT_OF_REACH = "1000000 per minute"
-LIMITED = ("REQUESTS", "SIGN_IN", "SIGN_UP", "POST", "EDIT", "CHANNEL", "JOB", "SOCKET_EVENTS")
+LIMITED = (
+    "REQUESTS", "SIGN_IN", "SIGN_IN_FAILURES", "SIGN_IN_ACCOUNT", "SIGN_UP", "POST", "EDIT",
+    "CHANNEL", "JOB", "SOCKET_EVENTS",
+)  # fmt: skip
 BENCH_LIMITS = dict.fromkeys((f"RATE_LIMIT_{name}" for name in LIMITED), OUT_OF_REACH)
 
 

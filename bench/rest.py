@@ -100,17 +100,19 @@ class Seeded:
         return int(channel["last_seq"])
 
 
-def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int) -> Measurement:
-    """One wrk run against one endpoint; its summary."""
-    env = {
-        **os.environ,
-        "REST_BENCH_ENDPOINT": endpoint,
-        "REST_BENCH_TOKEN": seeded.token,
-        "REST_BENCH_CHANNEL": str(seeded.channel_id),
-        "REST_BENCH_HISTORY": str(HISTORY_MESSAGES),
-        "REST_BENCH_RUN": uuid.uuid4().hex[:10],
-    }
-    command = [
+def wrk_env(endpoint: str, seeded: Seeded | None, **settings: str) -> dict[str, str]:
+    """rest.lua's settings for one run against one endpoint."""
+    env = {**os.environ, "REST_BENCH_ENDPOINT": endpoint, "REST_BENCH_RUN": uuid.uuid4().hex[:10]}
+    if seeded is not None:
+        env["REST_BENCH_TOKEN"] = seeded.token
+        env["REST_BENCH_CHANNEL"] = str(seeded.channel_id)
+        env["REST_BENCH_HISTORY"] = str(HISTORY_MESSAGES)
+    return {**env, **settings}
+
+
+def wrk_command(url: str, seconds: int, connections: int) -> list[str]:
+    """wrk with rest.lua, 2 threads, keep-alive connections."""
+    return [
         shutil.which("wrk") or "wrk",
         "--threads", "2",
         "--connections", str(connections),
@@ -119,6 +121,22 @@ def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int)
         "--script", str(ROOT / "bench" / "rest.lua"),
         url,
     ]  # fmt: skip
+
+
+def summary_of(output: str) -> dict[str, int]:
+    """The JSON line rest.lua's done() writes."""
+    summary: dict[str, int] = json.loads(
+        next(line for line in output.splitlines() if line.startswith("{"))
+    )
+    return summary
+
+
+def wrk(
+    url: str, endpoint: str, seeded: Seeded | None, seconds: int, connections: int
+) -> Measurement:
+    """One wrk run against one endpoint; its summary."""
+    env = wrk_env(endpoint, seeded)
+    command = wrk_command(url, seconds, connections)
     before, wrk_before = read_cpu(), children_cpu_seconds()
     output = subprocess.run(
         command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60
@@ -126,7 +144,7 @@ def wrk(url: str, endpoint: str, seeded: Seeded, seconds: int, connections: int)
     after = read_cpu()
     # wrk has ended by now, so /proc no longer shows it: its CPU comes from its parent.
     ended = {"wrk": children_cpu_seconds() - wrk_before}
-    summary = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+    summary = summary_of(output)
     return Measurement(
         endpoint=endpoint,
         requests=summary["requests"],
