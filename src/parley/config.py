@@ -168,8 +168,10 @@ class Config:
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST_KIB = _env_int("ARGON2_MEMORY_COST_KIB", 65536)
     ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 4)
-    # Native threads of a gevent server that hash passwords, off its event loop.
-    PASSWORD_HASHING_THREADS = _env_int("PASSWORD_HASHING_THREADS", 2)
+    # Native threads of a gevent server that hash passwords, off its event loop. One:
+    # argon2 runs its lanes in parallel already, and two per instance measured no more
+    # sign-ins per second on 2 cores, only more contention (bench/README.md).
+    PASSWORD_HASHING_THREADS = _env_int("PASSWORD_HASHING_THREADS", 1)
 
     # A user's last_seen_at is written at most this often (seconds) while online.
     PRESENCE_PING_INTERVAL = _env_int("PRESENCE_PING_INTERVAL", 10)

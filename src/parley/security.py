@@ -22,8 +22,10 @@ from flask import Flask, current_app
 _HASHER_KEY = "parley.password_hasher"
 _POOL_KEY = "parley.password_pool"
 _DUMMY_HASH_KEY = "parley.dummy_password_hash"
-# Nice value of the hashing threads: the serving thread wins the CPU when both want it.
-_HASHING_NICENESS = 10
+# Hashing threads run under SCHED_IDLE where the system has it: the serving thread,
+# HAProxy and the database win the CPU whenever they want it, and hashing takes what is
+# left (argon2's lane threads inherit the policy). Elsewhere, the lowest nice value.
+_LOWEST_NICENESS = 19
 
 Result = TypeVar("Result")
 
@@ -61,9 +63,14 @@ def _off_event_loop(work: Callable[..., Result], *args: object) -> Result:
 
 
 def _at_low_priority(work: Callable[..., Result], *args: object) -> Result:
-    # On Linux the nice value belongs to each thread (setpriority(2), NOTES).
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
+    # On Linux the scheduling policy and the nice value belong to each thread
+    # (sched_setscheduler(2), setpriority(2) NOTES): these calls touch this one only.
+    thread = threading.get_native_id()
+    try:
+        os.sched_setscheduler(thread, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, thread, _LOWEST_NICENESS)
     return work(*args)
 
 
