@@ -63,6 +63,9 @@ def test_a_burst_ten_times_over_the_limit_is_held_across_instances(balancer: str
         )
 
     statuses = [status for status, _ in answers]
+    print(
+        f"burst: {statuses.count(201)} of {len(statuses)} posts accepted, limit {POSTS_PER_MINUTE}"
+    )
     assert set(statuses) == {201, 429}
     assert statuses.count(201) <= POSTS_PER_MINUTE * 1.05
     refused = next(body for status, body in answers if status == 429)
@@ -122,4 +125,8 @@ def test_a_socket_flood_is_refused_and_cut_off(balancer: str) -> None:
     assert status == 200
     assert len(accepted) <= SOCKET_EVENTS
     assert len(acks) < 2000  # disconnected before it was through
-    print(f"bystander's GET /users/me during the flood: {bystander_seconds * 1000:.0f} ms")
+    print(
+        f"socket flood: {len(accepted)} of 2000 events accepted, {len(acks)} acknowledged "
+        f"before the connection was closed; a bystander's GET /users/me meanwhile: "
+        f"{bystander_seconds * 1000:.0f} ms"
+    )
