@@ -57,3 +57,18 @@ def test_the_document_describes_the_api_and_names_real_socket_schemas(
     named = set(re.findall(r"`([A-Z]\w+)`", description))
     assert named >= {"Event", "Resumed", "SocketAck"}
     assert named <= set(spec["components"]["schemas"])
+
+
+def test_every_operation_documents_its_rate_limit(client: FlaskClient) -> None:
+    spec = client.get("/api/v2/openapi.json").json
+
+    limited = [
+        responses["429"]
+        for operations in spec["paths"].values()
+        for operation in operations.values()
+        if (responses := operation.get("responses"))
+    ]
+
+    assert limited
+    assert "Error" in spec["components"]["schemas"]
+    assert all("Retry-After" in response["headers"] for response in limited)

@@ -33,9 +33,34 @@ field with its reasons."""
 
 
 def complete_document(spec: dict[str, Any]) -> dict[str, Any]:
-    """APIFairy's hook: describe the API and add the socket payloads."""
+    """APIFairy's hook: describe the API, its rate limits, and the socket payloads."""
     spec.setdefault("info", {})["description"] = DESCRIPTION
-    return add_socket_payloads(spec)
+    return add_rate_limited(add_socket_payloads(spec))
+
+
+RATE_LIMITED = {
+    "description": "Rate limited: retry after `Retry-After` seconds (also `retry_after` in "
+    "the body). The limits are listed in docs/security.md.",
+    "headers": {
+        name: {"description": description, "schema": {"type": "integer"}}
+        for name, description in (
+            ("Retry-After", "Seconds until a retry can succeed."),
+            ("RateLimit-Limit", "Requests the limit allows in its window."),
+            ("RateLimit-Remaining", "Requests left in the window: 0."),
+            ("RateLimit-Reset", "Seconds until the window has room again."),
+        )
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def add_rate_limited(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every operation may answer 429: every route is limited per client address."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("429", RATE_LIMITED)
+    return spec
 
 
 def add_socket_payloads(spec: dict[str, Any]) -> dict[str, Any]:
