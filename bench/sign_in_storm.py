@@ -58,7 +58,7 @@ class Probe:
 def probe(url: str, seconds: int) -> Probe:
     """GET /healthz every PROBE_INTERVAL for `seconds` on one keep-alive connection."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     latencies = []
     try:
         deadline = next_at = time.monotonic()

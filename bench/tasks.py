@@ -96,7 +96,7 @@ def main() -> None:
             author = db.session.scalar(select(User)) or _make_author()
             room = channels.default_channel()
             ids = [
-                messages.post_message(author, room, f"see {site.url('/page')}?n={n}").id
+                messages.post_message(author.id, room.id, f"see {site.url('/page')}?n={n}").id
                 for n in range(options.previews)
             ]
             # Posting queued their previews already: clear them, to time them alone.

@@ -2,8 +2,10 @@
 
 import base64
 import itertools
+from typing import Any
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from parley.models import Channel, ChannelKind, Message, User
 from parley.services import channels, messages, tokens, users
@@ -38,9 +40,14 @@ def basic(nickname: str, password: str = PASSWORD) -> dict[str, str]:
     return {"Authorization": f"Basic {credentials}"}
 
 
-def sign_up(client: FlaskClient, nickname: str, password: str = PASSWORD) -> dict[str, object]:
+def sign_up(client: FlaskClient, nickname: str, password: str = PASSWORD) -> dict[str, Any]:
     """Sign up through the API and return the user JSON."""
     response = client.post("/api/users", json={"nickname": nickname, "password": password})
     assert response.status_code == 201, response.json
-    body: dict[str, object] = response.json  # type: ignore[assignment]
-    return body
+    return json_of(response)
+
+
+def json_of(response: TestResponse) -> Any:
+    """A response's JSON body; the test fails if it has none."""
+    assert response.is_json, response.get_data(as_text=True)[:200]
+    return response.json

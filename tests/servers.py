@@ -18,7 +18,8 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
-from parley.cluster import wait_until_serving, worker_command
+from parley.cluster import wait_until_serving as wait_until_serving
+from parley.cluster import worker_command
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -140,7 +141,7 @@ def sign_up_with_token(url: str, nickname: str | None = None) -> str:
     assert status == 201, (status, body)
     basic = base64.b64encode(f"{nickname}:pw".encode()).decode()
     _, _, body = call(f"{url}/api/tokens", "POST", headers={"Authorization": f"Basic {basic}"})
-    return body["token"]  # type: ignore[index,no-any-return]
+    return body["token"]
 
 
 def post_as_new_user(url: str, source: str) -> dict[str, Any]:
@@ -151,7 +152,7 @@ def post_as_new_user(url: str, source: str) -> dict[str, Any]:
     assert status == 202, (status, job)
     status, message = answer_of(headers["Location"], bearer)
     assert status == 201, (status, message)
-    return message  # type: ignore[return-value]
+    return message
 
 
 def answer_of(location: str, headers: dict[str, str], timeout: float = 30.0) -> tuple[int, Any]:

@@ -34,7 +34,7 @@ class Member:
             f"{url}/api/v2/users", "POST", {"nickname": self.nickname, "password": "pw"}
         )
         assert status == 201, (status, user)
-        self.id: int = user["id"]  # type: ignore[index]
+        self.id: int = user["id"]
         self.token = self._sign_in()
 
     def _sign_in(self) -> str:
@@ -44,7 +44,7 @@ class Member:
             f"{self.url}/api/v2/tokens", "POST", headers={"Authorization": f"Basic {basic}"}
         )
         assert status == 201, (status, pair)
-        token: str = pair["access_token"]  # type: ignore[index]
+        token: str = pair["access_token"]
         return token
 
     def another_session(self) -> "Member":

@@ -42,7 +42,7 @@ def test_concurrent_posts_get_consecutive_seqs(postgres_app: Flask) -> None:
 
     def post(author_id: int) -> int:
         def work() -> int:
-            author = db.session.get(User, author_id)
+            author = db.session.get_one(User, author_id)
             return messages.post_message(author.id, channels.default_channel_id(), "race").seq
 
         return in_own_context(postgres_app, work)  # type: ignore[return-value]
@@ -58,7 +58,7 @@ def test_concurrent_retransmissions_store_one_message(postgres_app: Flask) -> No
 
     def send(_: int) -> int:
         def work() -> int:
-            author = db.session.get(User, author_id)
+            author = db.session.get_one(User, author_id)
             channel = channels.default_channel()
             return messages.post_message(author.id, channel.id, "once", client_msg_id="c-1").id
 

@@ -87,7 +87,21 @@ def test_oversized_body_is_a_413(client: FlaskClient) -> None:
     assert response.json["code"] == 413
 
 
-GARBAGE = [None, 0, -1, 1.5, True, "", " ", "\x00", "💥" * 40, [], {}, {"a": [1]}, "x" * 5000]
+GARBAGE: list[object] = [
+    None,
+    0,
+    -1,
+    1.5,
+    True,
+    "",
+    " ",
+    "\x00",
+    "💥" * 40,
+    [],
+    {},
+    {"a": [1]},
+    "x" * 5000,
+]
 
 
 @pytest.mark.parametrize("value", GARBAGE)

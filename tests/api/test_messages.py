@@ -12,7 +12,7 @@ from parley.models import Message
 from parley.models.base import utcnow
 from parley.services import channels, messages
 from parley.services.errors import ForbiddenError
-from tests.factories import bearer, make_message, make_private_channel, make_user
+from tests.factories import bearer, json_of, make_message, make_private_channel, make_user
 from tests.jobs import answer
 
 MESSAGE_KEYS = {"_links", "created_at", "html", "id", "source", "updated_at", "user_id"}
@@ -27,7 +27,7 @@ def test_post_returns_flack_message(client: FlaskClient) -> None:
 
     assert accepted.headers["Location"].startswith("http://localhost/tasks/status/")
     assert response.status_code == 201
-    body = response.json
+    body = json_of(response)
     assert set(body) == MESSAGE_KEYS
     assert body["html"] == "hello <em>world</em>!"
     assert body["source"] == "hello *world*!"
@@ -50,7 +50,7 @@ def test_posts_go_to_the_default_channel_in_sequence(client: FlaskClient) -> Non
         for i in range(3)
     ]
 
-    stored = [db.session.get(Message, i) for i in ids]
+    stored = [db.session.get_one(Message, i) for i in ids]
     assert {m.channel_id for m in stored} == {channels.default_channel().id}
     assert [m.seq for m in stored] == [2, 3, 4]  # seq 1: the author joining
 

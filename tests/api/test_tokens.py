@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from parley.extensions import db
 from parley.models import Token
 from parley.security import hash_token
-from tests.factories import basic, make_user
+from tests.factories import basic, json_of, make_user
 
 CHALLENGE = 'Bearer realm="Authentication Required"'
 
@@ -20,7 +20,7 @@ def test_basic_auth_gives_a_64_hex_token(client: FlaskClient) -> None:
     response = client.post("/api/tokens", headers=basic("alice"))
 
     assert response.status_code == 200
-    assert set(response.json) == {"token"}
+    assert set(json_of(response)) == {"token"}
     assert re.fullmatch(r"[0-9a-f]{64}", response.json["token"])
 
 

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from parley.services import channels, users
-from tests.factories import PASSWORD, basic, bearer, make_user, sign_up
+from tests.factories import PASSWORD, basic, bearer, json_of, make_user, sign_up
 
 USER_KEYS = {"_links", "created_at", "id", "last_seen_at", "nickname", "online", "updated_at"}
 
@@ -15,7 +15,7 @@ def test_sign_up_returns_flack_user_with_location(client: FlaskClient) -> None:
     response = client.post("/api/users", json={"nickname": "alice", "password": "pw1"})
 
     assert response.status_code == 201
-    body = response.json
+    body = json_of(response)
     assert set(body) == USER_KEYS
     assert body["nickname"] == "alice"
     assert body["online"] is False

@@ -13,7 +13,7 @@ from parley.models.base import utcnow
 from parley.services import history
 from parley.tasks.history import prune_channel_events
 from tests.api_v2.v2 import Caller
-from tests.factories import make_user
+from tests.factories import json_of, make_user
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_a_retransmission_returns_the_original(ada: Caller) -> None:
 
 def test_posting_changes_only_the_channels_seq(ada: Caller) -> None:
     lobby = ada.channel("lobby")
-    before = ada.call("GET", f"/channels/{lobby}").json
+    before = json_of(ada.call("GET", f"/channels/{lobby}"))
 
     seq = ada.post(lobby, "hello", "send-1").json["seq"]
 
@@ -48,11 +48,11 @@ def test_history_pages_both_ways_by_seq(ada: Caller, settings: dict[str, object]
     lobby = ada.channel("lobby")
     seqs = [ada.post(lobby, f"m{i}", f"c{i}").json["seq"] for i in range(7)]
 
-    newest = ada.call("GET", f"/channels/{lobby}/messages?limit=3").json
-    older = ada.call("GET", f"/channels/{lobby}/messages?limit=3&before={seqs[4]}").json
-    oldest = ada.call("GET", f"/channels/{lobby}/messages?limit=3&before={seqs[1]}").json
-    after = ada.call("GET", f"/channels/{lobby}/messages?limit=3&after={seqs[2]}").json
-    tail = ada.call("GET", f"/channels/{lobby}/messages?limit=3&after={seqs[5]}").json
+    newest, older, oldest, after, tail = (
+        json_of(ada.call("GET", f"/channels/{lobby}/messages?limit=3{query}"))
+        for query in ("", f"&before={seqs[4]}", f"&before={seqs[1]}", f"&after={seqs[2]}",
+                      f"&after={seqs[5]}")
+    )  # fmt: skip
 
     def sources(page: dict[str, object]) -> list[str]:
         return [m["source"] for m in page["messages"]]  # type: ignore[attr-defined]

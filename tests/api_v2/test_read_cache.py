@@ -25,7 +25,7 @@ WAIT = 5.0  # seconds an invalidation may take to reach the other process (it ta
 @pytest.fixture
 def processes(postgres_url: str, redis_prefix: str) -> Iterator[tuple[Flask, Flask]]:
     """Two apps as two web processes would run them, both subscribed."""
-    settings = {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": redis_prefix}
+    settings: dict[str, object] = {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": redis_prefix}
     # A token is cached while its user's presence needs no write.
     settings["PRESENCE_PING_INTERVAL"] = 60
     apps = tuple(create_app(config_for(postgres_url, **settings)) for _ in range(2))

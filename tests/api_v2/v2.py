@@ -37,7 +37,7 @@ class Caller:
         """Create a channel; its id."""
         response = self.call("POST", "/channels", {"name": name, "kind": kind})
         assert response.status_code == 201, response.json
-        channel_id: int = response.json["id"]  # type: ignore[index]
+        channel_id: int = response.json["id"]
         return channel_id
 
     def post(self, channel_id: int, source: str, client_msg_id: str) -> TestResponse:

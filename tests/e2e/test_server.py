@@ -34,26 +34,26 @@ def test_flack_client_flow_over_http(server: str) -> None:
         f"{server}/api/users", "POST", {"nickname": "alice", "password": "pw1"}
     )
     assert status == 201
-    assert headers["Location"] == f"{server}/api/users/{user['id']}"  # type: ignore[index]
+    assert headers["Location"] == f"{server}/api/users/{user['id']}"
 
     basic = base64.b64encode(b"alice:pw1").decode()
     status, _, body = call(
         f"{server}/api/tokens", "POST", headers={"Authorization": f"Basic {basic}"}
     )
     assert status == 200
-    bearer = {"Authorization": f"Bearer {body['token']}"}  # type: ignore[index]
+    bearer = {"Authorization": f"Bearer {body['token']}"}
 
     status, headers, _ = call(f"{server}/api/messages", "POST", {"source": "*hi*"}, bearer)
     assert status == 202
     status, message = answer_of(headers["Location"], bearer)
     assert status == 201
-    assert message["html"] == "<em>hi</em>"  # type: ignore[index]
+    assert message["html"] == "<em>hi</em>"
 
     status, _, listing = call(f"{server}/api/messages")
-    assert [m["id"] for m in listing["messages"]] == [message["id"]]  # type: ignore[index]
+    assert [m["id"] for m in listing["messages"]] == [message["id"]]
 
     status, _, users = call(f"{server}/api/users?online=1")
-    assert [u["nickname"] for u in users["users"]] == ["alice"]  # type: ignore[index]
+    assert [u["nickname"] for u in users["users"]] == ["alice"]
 
 
 def test_bad_input_is_a_json_4xx_over_http(server: str) -> None:
@@ -61,7 +61,7 @@ def test_bad_input_is_a_json_4xx_over_http(server: str) -> None:
 
     assert status == 400
     assert headers["Content-Type"] == "application/json"
-    assert body["errors"] == {"password": ["Missing data for required field."]}  # type: ignore[index]
+    assert body["errors"] == {"password": ["Missing data for required field."]}
 
 
 def test_stats_count_the_servers_requests(server: str) -> None:
@@ -71,7 +71,7 @@ def test_stats_count_the_servers_requests(server: str) -> None:
     status, _, body = call(f"{server}/stats")
 
     assert status == 200
-    assert body["requests_per_second"] >= 11 / 15  # type: ignore[index]
+    assert body["requests_per_second"] >= 11 / 15
 
 
 def test_the_embedded_worker_pushes_to_the_servers_sockets(server: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from werkzeug.datastructures import Headers
 
 from tests.pages import PageServer, html_page, serving
 from tests.servers import (
@@ -58,7 +59,7 @@ def database_rows(env: dict[str, str], sql: str, **params: object) -> list[Any]:
         engine.dispose()
 
 
-def post(server: str, token: str, source: str, **headers: str) -> tuple[int, dict[str, str]]:
+def post(server: str, token: str, source: str, **headers: str) -> tuple[int, Headers]:
     status, response_headers, _ = call(
         f"{server}/api/messages",
         "POST",
@@ -96,7 +97,7 @@ def test_jobs_are_their_owners_and_keys_make_retries_safe(
     assert first[1]["Location"] == retry[1]["Location"]
     assert final == 201
     assert status == 404
-    assert hidden["code"] == 404  # type: ignore[index]
+    assert hidden["code"] == 404
     rows = database_rows(env, "SELECT count(*) FROM messages WHERE source = 'only once'")
     assert rows[0][0] == 1
 
@@ -111,7 +112,7 @@ def post_and_wait(server: str, source: str) -> dict[str, Any]:
     _, headers = post(server, token, source)
     status, message = answer_of(headers["Location"], {"Authorization": f"Bearer {token}"})
     assert status == 201, message
-    return message  # type: ignore[no-any-return]
+    return message
 
 
 def test_a_link_gets_its_preview(server: str, worker: Any, env: dict[str, str]) -> None:
@@ -125,7 +126,7 @@ def test_a_link_gets_its_preview(server: str, worker: Any, env: dict[str, str]) 
     assert previews_of(env, message["id"]) == [
         {"url": site.url("/article"), "title": "Local <page>", "description": "Served by the test"}
     ]
-    assert shown["html"].endswith(  # type: ignore[index]
+    assert shown["html"].endswith(
         f'<blockquote><p><a href="{site.url("/article")}" rel="nofollow noopener noreferrer">'
         "Local &lt;page&gt;</a></p><p>Served by the test</p></blockquote>"
     )

@@ -12,7 +12,7 @@ from flask_socketio import SocketIOTestClient
 from parley.extensions import db, socketio
 from parley.models.base import utcnow
 from parley.services import channels, messages, presence, tokens
-from tests.factories import bearer, make_message, make_private_channel, make_user
+from tests.factories import bearer, json_of, make_message, make_private_channel, make_user
 from tests.jobs import answer, run_queued_jobs
 
 
@@ -45,7 +45,7 @@ def test_message_posted_through_rest_is_pushed_to_every_socket(
         socket.get_received()
 
     accepted = client.post("/api/v1/messages", json={"source": "*hi*"}, headers=headers)
-    posted = answer(client, accepted, headers).json
+    posted = json_of(answer(client, accepted, headers))
 
     for socket in sockets:
         received = pushes(socket, "Message")

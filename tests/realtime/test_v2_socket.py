@@ -15,7 +15,7 @@ from parley.models.base import utcnow
 from parley.security import hash_token
 from parley.tasks.tokens import forget_ended_sockets
 from tests.api_v2.v2 import Caller
-from tests.factories import bearer, make_user
+from tests.factories import bearer, json_of, make_user
 from tests.payloads import PayloadChecker
 from tests.v2_sockets import V2Socket
 
@@ -46,7 +46,7 @@ def connect(app: Flask, client: FlaskClient) -> Iterator[Connect]:
 
 @pytest.fixture
 def checker(client: FlaskClient) -> PayloadChecker:
-    return PayloadChecker(client.get("/api/v2/openapi.json").json)
+    return PayloadChecker(json_of(client.get("/api/v2/openapi.json")))
 
 
 @pytest.fixture
@@ -227,7 +227,7 @@ def test_reusing_a_spent_refresh_token_disconnects_that_session(
     spent = ada.pair["refresh_token"]
     refreshed = client.put("/api/v2/tokens", json={"refresh_token": spent})
     assert refreshed.status_code == 200
-    ada.pair = refreshed.json
+    ada.pair = json_of(refreshed)
     stolen, staying = connect(ada), connect(other_session)
 
     reused = client.put("/api/v2/tokens", json={"refresh_token": spent})

@@ -16,7 +16,7 @@ HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 def get(server: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
     """One GET with exactly these headers (Host included)."""
     parts = urlsplit(server)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     try:
         connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
         for name, value in headers.items():

@@ -38,7 +38,7 @@ def nested(depth: int, shape: str) -> str:
 def ids_and_headers(client: FlaskClient) -> tuple[dict[str, int], dict[str, dict[str, str]]]:
     ada = Caller(client, make_user("ada"))
     channel = ada.channel("lobby")
-    message: int = ada.post(channel, "hi", "m1").json["id"]  # type: ignore[index]
+    message: int = ada.post(channel, "hi", "m1").json["id"]
     headers = {"v1": bearer(ada.user), "v2": ada.headers}
     return {"user": ada.user.id, "channel": channel, "message": message}, headers
 

@@ -186,7 +186,7 @@ def test_v2_writes_are_limited_per_user(
 ) -> None:
     ada, bob = Caller(client, make_user("ada")), make_user("bob")
     lobby = ada.channel("lobby", "private")
-    message = ada.post(lobby, "first", "m1").json["id"]  # type: ignore[index]
+    message = ada.post(lobby, "first", "m1").json["id"]
     values = {"lobby": lobby, "bob": bob.id, "message": message}
 
     def send(n: int) -> TestResponse:

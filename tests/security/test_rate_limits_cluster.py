@@ -78,7 +78,7 @@ def test_a_burst_ten_times_over_the_limit_is_held_across_instances(balancer: str
 
 def sign_up_from(source: str, balancer: str, headers: dict[str, str]) -> int:
     """POST /api/v2/users from a loopback address of our choosing; the status."""
-    host, port = urlsplit(balancer).hostname, urlsplit(balancer).port
+    host, port = urlsplit(balancer).hostname or "127.0.0.1", urlsplit(balancer).port
     connection = http.client.HTTPConnection(host, port, timeout=10, source_address=(source, 0))
     try:
         body = json.dumps({"nickname": f"f{uuid.uuid4().hex[:10]}", "password": "pw"})

@@ -23,7 +23,7 @@ def test_an_update_with_nothing_to_change_is_a_400_naming_what_is_accepted(
     response = client.put(f"/api/users/{user.id}", json={}, headers=bearer(user))
 
     assert response.status_code == 400
-    assert response.json["errors"] == {"body": ["Send nickname, password, or both."]}  # type: ignore[index]
+    assert response.json["errors"] == {"body": ["Send nickname, password, or both."]}
 
 
 @pytest.mark.parametrize("suffix", [" junk", "junk", " ", "\tx", "==", " Zm9v", "!!"])

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from parley import safe_fetch
 from parley.link_previews import extract_preview, flack_html, links_to_preview
 from parley.rendering import render_markdown
 from parley.safe_fetch import (
@@ -191,7 +190,7 @@ def test_the_checked_address_is_the_one_connected_to(
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
 
     with serving("127.0.0.2", {"/": html_page("Public")}) as page:
-        monkeypatch.setattr(safe_fetch.socket, "getaddrinfo", rebinding_resolver)
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding_resolver)
         fetched = fetch_html(f"http://rebind.example:{page.port}/", Limits(), LOOPBACK_ALLOWED)
 
     assert "<title>Public</title>" in fetched.html
