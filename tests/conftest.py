@@ -21,6 +21,8 @@ from parley.cluster import recreate_database
 from parley.config import TestingConfig
 from parley.config import database_url as sqlalchemy_url
 from parley.extensions import db
+from tests.api_v2.v2 import Caller
+from tests.factories import make_user
 
 POSTGRES_SERVER = os.environ.get("PARLEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 POSTGRES_DATABASE = "parley_test"
@@ -114,6 +116,18 @@ def app(database_url: str, settings: dict[str, object]) -> Iterator[Flask]:
 def client(app: Flask) -> FlaskClient:
     """A test client for the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def ada(client: FlaskClient) -> Caller:
+    """A signed-in API v2 user, ada."""
+    return Caller(client, make_user("ada"))
+
+
+@pytest.fixture
+def bob(client: FlaskClient) -> Caller:
+    """A signed-in API v2 user, bob."""
+    return Caller(client, make_user("bob"))
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
+from parley.cluster import ClusterPlan, Instance, worker_command
 from parley.cluster import wait_until_serving as wait_until_serving
-from parley.cluster import worker_command
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -62,6 +62,21 @@ def call(
         return status, response_headers, json.loads(raw)
     except ValueError:  # an HTML error page, e.g. from a load balancer
         return status, response_headers, raw.decode(errors="replace")
+
+
+def two_instance_plan(database: str, run_dir: Path) -> ClusterPlan:
+    """Two instances and HAProxy on free loopback ports, on a fresh PostgreSQL database
+    of this name and the tests' Redis."""
+    from tests.conftest import REDIS_URL, recreate_postgres_database
+
+    return ClusterPlan(
+        instances=[Instance(f"web{i}", "127.0.0.1", free_port()) for i in (1, 2)],
+        balancer=f"127.0.0.1:{free_port()}",
+        database_url=recreate_postgres_database(database).replace("+psycopg", ""),
+        redis_url=REDIS_URL,
+        run_dir=run_dir,
+        deploy_dir=ROOT / "deploy",
+    )
 
 
 def migrate(env: dict[str, str]) -> None:

@@ -123,28 +123,28 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    """A connection whose socket the fetch's deadline can shut down."""
+class _Watched:
+    """Mixin of a urllib3 connection whose socket the fetch's deadline can shut down."""
+
+    sock: socket.socket | None
 
     def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.deadline = deadline
 
     def connect(self) -> None:
-        super().connect()
-        self.deadline.watch(self.sock)
+        """Connect, then hand the socket to the deadline."""
+        super().connect()  # type: ignore[misc]
+        if self.sock is not None:
+            self.deadline.watch(self.sock)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    """The TLS kind of _WatchedHTTPConnection."""
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    """A plain connection under a deadline."""
 
-    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.deadline = deadline
 
-    def connect(self) -> None:
-        super().connect()
-        self.deadline.watch(self.sock)
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    """A TLS connection under a deadline."""
 
 
 class _WatchedPool(urllib3.HTTPConnectionPool):

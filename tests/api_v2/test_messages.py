@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -14,11 +13,6 @@ from parley.services import history
 from parley.tasks.history import prune_channel_events
 from tests.api_v2.v2 import Caller
 from tests.factories import json_of, make_user
-
-
-@pytest.fixture
-def ada(client: FlaskClient) -> Caller:
-    return Caller(client, make_user("ada"))
 
 
 def test_a_retransmission_returns_the_original(ada: Caller) -> None:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from parley.cluster import ClusterPlan, Instance, RunningCluster, start_cluster
-from tests.conftest import REDIS_URL, recreate_postgres_database
-from tests.servers import FAST_HASHING, NO_RATE_LIMITS, ROOT, free_port
+from parley.cluster import RunningCluster, start_cluster
+from tests.servers import FAST_HASHING, NO_RATE_LIMITS, ROOT, two_instance_plan
 
 
 @pytest.fixture
@@ -24,15 +23,7 @@ def jobs() -> bool:
 
 @pytest.fixture
 def topology(tmp_path: Path, jobs: bool) -> Iterator[RunningCluster]:
-    database = recreate_postgres_database("parley_test_cluster")
-    plan = ClusterPlan(
-        instances=[Instance(f"web{i}", "127.0.0.1", free_port()) for i in (1, 2)],
-        balancer=f"127.0.0.1:{free_port()}",
-        database_url=database.replace("+psycopg", ""),
-        redis_url=REDIS_URL,
-        run_dir=tmp_path / "cluster",
-        deploy_dir=ROOT / "deploy",
-    )
+    plan = two_instance_plan("parley_test_cluster", tmp_path / "cluster")
     env = {
         **FAST_HASHING,
         **NO_RATE_LIMITS,

@@ -15,7 +15,7 @@ from parley.models.base import utcnow
 from parley.security import hash_token
 from parley.tasks.tokens import forget_ended_sockets
 from tests.api_v2.v2 import Caller
-from tests.factories import bearer, json_of, make_user
+from tests.factories import bearer, json_of
 from tests.payloads import PayloadChecker
 from tests.v2_sockets import V2Socket
 
@@ -47,16 +47,6 @@ def connect(app: Flask, client: FlaskClient) -> Iterator[Connect]:
 @pytest.fixture
 def checker(client: FlaskClient) -> PayloadChecker:
     return PayloadChecker(json_of(client.get("/api/v2/openapi.json")))
-
-
-@pytest.fixture
-def ada(client: FlaskClient) -> Caller:
-    return Caller(client, make_user("ada"))
-
-
-@pytest.fixture
-def bob(client: FlaskClient) -> Caller:
-    return Caller(client, make_user("bob"))
 
 
 def check_all(socket: V2Socket, checker: PayloadChecker) -> None:

@@ -6,7 +6,6 @@ out of reach of sign-out, member removal and password changes.
 """
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -34,24 +33,6 @@ LIFECYCLE_NAMES = [
 ]
 # What a hostile client may pass along: nothing, a made-up reason, another auth payload.
 ARGUMENT_LISTS: list[tuple[object, ...]] = [(), ("client namespace disconnect",), ({}, {})]
-
-
-@pytest.fixture
-def ada(client: FlaskClient) -> Caller:
-    return Caller(client, make_user("ada"))
-
-
-@pytest.fixture
-def bob(client: FlaskClient) -> Caller:
-    return Caller(client, make_user("bob"))
-
-
-@pytest.fixture
-def opened() -> Iterator[list[V2Socket]]:
-    made: list[V2Socket] = []
-    yield made
-    for socket in made:
-        socket.close()
 
 
 def registered_sockets() -> int:

@@ -11,11 +11,6 @@ from tests.factories import make_user
 
 
 @pytest.fixture
-def ada(client: FlaskClient) -> Caller:
-    return Caller(client, make_user("ada"))
-
-
-@pytest.fixture
 def eve(client: FlaskClient) -> Caller:
     return Caller(client, make_user("eve"))
 

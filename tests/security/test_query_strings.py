@@ -1,22 +1,14 @@
 """Attack: query strings and socket cursors spelled to slip past the checks that bodies
 get: unknown parameters, repeated keys, and integers Python's int() would accept."""
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api_v2.v2 import Caller
-from tests.factories import make_user
 from tests.v2_sockets import V2Socket
 
 ODD_INTEGERS = ["+1", " 1", "1 ", "1_0", "\u0663", "\uff11", "1.0", "0x1", "1e2", ""]
-
-
-@pytest.fixture
-def ada(client: FlaskClient) -> Caller:
-    return Caller(client, make_user("ada"))
 
 
 @pytest.fixture
@@ -56,14 +48,6 @@ def test_an_unknown_parameter_is_refused_by_name(ada: Caller, lobby: int, path: 
     errors = errors_of(ada, path.format(lobby=lobby), {"debug": "1"})
 
     assert errors == {"debug": ["Unknown parameter."]}
-
-
-@pytest.fixture
-def opened() -> Iterator[list[V2Socket]]:
-    made: list[V2Socket] = []
-    yield made
-    for socket in made:
-        socket.close()
 
 
 @pytest.mark.parametrize("key", [k for k in ODD_INTEGERS if k])

@@ -12,10 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from parley.cluster import ClusterPlan, Instance, RunningCluster, start_cluster
-from tests.conftest import REDIS_URL, recreate_postgres_database
+from parley.cluster import RunningCluster, start_cluster
 from tests.raw_socket import RawSocket, SocketClosedError
-from tests.servers import FAST_HASHING, ROOT, free_port
+from tests.servers import FAST_HASHING, ROOT, two_instance_plan
 from tests.v2_clients import Member
 
 POSTS_PER_MINUTE = 20
@@ -26,15 +25,7 @@ BURST = 10  # times over the limit
 
 @pytest.fixture(scope="module")
 def balancer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = recreate_postgres_database("parley_test_limits")
-    plan = ClusterPlan(
-        instances=[Instance(f"web{i}", "127.0.0.1", free_port()) for i in (1, 2)],
-        balancer=f"127.0.0.1:{free_port()}",
-        database_url=database.replace("+psycopg", ""),
-        redis_url=REDIS_URL,
-        run_dir=tmp_path_factory.mktemp("limits") / "cluster",
-        deploy_dir=ROOT / "deploy",
-    )
+    plan = two_instance_plan("parley_test_limits", tmp_path_factory.mktemp("limits") / "cluster")
     run = uuid.uuid4().hex
     env = {
         **FAST_HASHING,
