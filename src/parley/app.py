@@ -19,6 +19,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.config.from_object(config)
     load_secret_key(app)
     register_extensions(app)
+    register_event_subscribers(app)
     register_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -75,6 +76,13 @@ def register_extensions(app: Flask) -> None:
     read_cache.init_app(app)
     realtime.init_app(app)
     tasks.init_app(app)
+
+
+def register_event_subscribers(app: Flask) -> None:
+    """Who hears of each committed change: parley.subscribers, in one place."""
+    from parley import subscribers
+
+    subscribers.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:

@@ -1,16 +1,23 @@
 """Domain events: what changed, published by the services after their commit.
 
-This module is the one place events leave the domain. Subscribers (the realtime
-layer, webhooks) connect to ``domain_event``; with none connected, publishing is a
-no-op. Events carry ids, not rows, so any process can load the state it needs.
+This module is the one place events leave the domain. Subscribers (pushes to sockets,
+the read caches, link previews) are wired in one place, parley.subscribers; with none,
+publishing is a no-op. Events carry ids, not rows, so any process can load the state it
+needs. A subscriber that fails is logged and counted, and the others still run: the
+change is committed, and its writer gets its answer.
 """
 
+import logging
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, get_args
 
 from blinker import Namespace
 
+log = logging.getLogger(__name__)
+
 _signals = Namespace()
-domain_event = _signals.signal("parley.domain-event")
 # The one exception to "after the commit": see withdraw().
 access_ending = _signals.signal("parley.access-ending")
 
@@ -105,9 +112,53 @@ ChannelChange = MessagePosted | MessageEdited | MessageDeleted | MemberJoined | 
 DomainEvent = UserCreated | UserUpdated | ChannelChange | JobFinished | SessionRevoked
 
 
+EVENT_TYPES: frozenset[type] = frozenset(
+    t for member in get_args(DomainEvent) for t in (get_args(member) or (member,))
+)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A receiver of committed changes: the event types it acts on, and those it ignores
+    knowingly (together every type, so that a new one cannot be forgotten)."""
+
+    name: str
+    receive: Callable[[Any], None]
+    handles: frozenset[type]
+    ignores: frozenset[type]
+
+
+_subscribers: dict[str, Subscriber] = {}
+# Failures per subscriber in this process, for health checks to read.
+failures: Counter[str] = Counter()
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    """Add a subscriber (again under the same name: replace it)."""
+    _subscribers[subscriber.name] = subscriber
+
+
+def unsubscribe(name: str) -> None:
+    """Remove a subscriber, if there is one of that name."""
+    _subscribers.pop(name, None)
+
+
+def subscribers() -> list[Subscriber]:
+    """The subscribers, in the order they run."""
+    return list(_subscribers.values())
+
+
 def publish(event: DomainEvent) -> None:
-    """Hand a committed change to every subscriber; call only after the commit."""
-    domain_event.send(event)
+    """Hand a committed change to every subscriber of its type; call only after the
+    commit. One that raises is logged with the event and counted; the rest still run."""
+    for subscriber in list(_subscribers.values()):
+        if type(event) not in subscriber.handles:
+            continue
+        try:
+            subscriber.receive(event)
+        except Exception:
+            failures[subscriber.name] += 1
+            log.exception("subscriber %r failed on %r", subscriber.name, event)
 
 
 def withdraw(event: MembershipEnding) -> None:

@@ -176,7 +176,6 @@ def init_app(app: Flask) -> None:
             app.config["READ_CACHE_SECONDS"],
             app.config["READ_CACHE_MEGABYTES"] * 1024 * 1024,
         )
-    events.domain_event.connect(invalidate_on)  # connecting twice is a no-op
 
 
 def invalidate_on(event: events.DomainEvent) -> None:
@@ -198,6 +197,25 @@ def invalidate_on(event: events.DomainEvent) -> None:
             | events.MessageDeleted(channel_id=channel_id)
         ):
             invalidate(CHANNEL_PAGES, channel_id)
+
+
+SUBSCRIBER = events.Subscriber(
+    "read cache invalidation",
+    invalidate_on,
+    handles=frozenset(
+        {
+            events.SessionRevoked,
+            events.UserUpdated,
+            events.MemberJoined,
+            events.MemberLeft,
+            events.MessageEdited,
+            events.MessageDeleted,
+        }
+    ),
+    # A new user, a new message (no cached page ends past the last seq) and a finished
+    # job change nothing cached.
+    ignores=frozenset({events.UserCreated, events.MessagePosted, events.JobFinished}),
+)
 
 
 def read_cache() -> ReadCache | None:

@@ -11,7 +11,7 @@ def test_healthz_answers_and_is_not_counted_as_traffic(client: FlaskClient) -> N
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json == {"status": "ok"}
+    assert response.json["status"] == "ok"
     assert request_stats().requests_per_second() == before
     client.get("/api/v2/openapi.json")
     assert request_stats().requests_per_second() > before

@@ -1,6 +1,6 @@
 """Authentication marks users online; every write publishes an event after its commit."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -20,12 +20,14 @@ def published() -> Iterator[list[events.DomainEvent]]:
     """Every domain event published during the test."""
     seen: list[events.DomainEvent] = []
 
-    def record(sender: events.DomainEvent) -> None:
-        seen.append(sender)
-
-    events.domain_event.connect(record)
+    events.subscribe(everything("test recorder", seen.append))
     yield seen
-    events.domain_event.disconnect(record)
+    events.unsubscribe("test recorder")
+
+
+def everything(name: str, receive: Callable[[events.DomainEvent], None]) -> events.Subscriber:
+    """A test's subscriber to every event type."""
+    return events.Subscriber(name, receive, handles=events.EVENT_TYPES, ignores=frozenset())
 
 
 def test_token_auth_marks_the_user_online(client: FlaskClient) -> None:
@@ -108,11 +110,11 @@ def test_events_are_published_after_the_commit(
                 ).first()
             visible.append(row is not None)
 
-    events.domain_event.connect(check)
+    events.subscribe(everything("test check", check))
     try:
         make_message(make_user(), "committed?")
     finally:
-        events.domain_event.disconnect(check)
+        events.unsubscribe("test check")
         outside.dispose()
 
     assert visible == [True]

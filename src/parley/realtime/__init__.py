@@ -45,8 +45,6 @@ def init_app(app: Flask) -> None:
     init_logging()
     app.wsgi_app = DeclineWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
     broadcast.init_app(app, manager)
-    emit.subscribe()
-    channel_events.subscribe()
 
 
 def _client_manager(app: Flask) -> python_socketio.Manager:

@@ -204,7 +204,19 @@ def _unavailable(channel_id: int) -> dict[str, Any]:
     return payload
 
 
-def subscribe() -> None:
-    """Connect to the domain events (connecting twice is a no-op)."""
-    events.domain_event.connect(on_domain_event)
-    events.access_ending.connect(on_access_ending)
+SUBSCRIBER = events.Subscriber(
+    "v2 pushes",
+    on_domain_event,
+    handles=frozenset(
+        {
+            events.MessagePosted,
+            events.MessageEdited,
+            events.MessageDeleted,
+            events.MemberJoined,
+            events.MemberLeft,
+            events.SessionRevoked,
+        }
+    ),
+    # /v2 carries channel events only; jobs and profiles are read over REST.
+    ignores=frozenset({events.UserCreated, events.UserUpdated, events.JobFinished}),
+)

@@ -72,6 +72,20 @@ def on_domain_event(event: events.DomainEvent) -> None:
             _push("job_finished", {"id": job_id}, to=user_room(user_id))
 
 
-def subscribe() -> None:
-    """Connect the emitter to the domain events (connecting twice is a no-op)."""
-    events.domain_event.connect(on_domain_event)
+SUBSCRIBER = events.Subscriber(
+    "v1 pushes",
+    on_domain_event,
+    handles=frozenset(
+        {
+            events.UserCreated,
+            events.UserUpdated,
+            events.MessagePosted,
+            events.MessageEdited,
+            events.JobFinished,
+        }
+    ),
+    # Flack's clients know no deletions or channels; sessions end by token checks.
+    ignores=frozenset(
+        {events.MessageDeleted, events.MemberJoined, events.MemberLeft, events.SessionRevoked}
+    ),
+)

@@ -11,7 +11,7 @@ from celery import Celery, Task
 from flask import Flask
 from kombu.entity import Queue
 
-from parley import broker, events
+from parley import broker
 from parley.broker import FILESYSTEM_URL, is_embedded
 
 
@@ -65,9 +65,6 @@ def init_app(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
-    from parley.tasks.previews import queue_previews
-
-    events.domain_event.connect(queue_previews)
     return celery
 
 

@@ -50,7 +50,7 @@ def preview_of(url: str, limits: Limits, allowed: list[Network]) -> Preview | No
     return extract_preview(url, page.html)
 
 
-def queue_previews(event: events.DomainEvent) -> None:
+def queue_previews(event: events.MessagePosted | events.MessageEdited) -> None:
     """Queue a preview task for a new or re-written message that has links."""
     match event:
         case (
@@ -66,3 +66,11 @@ def queue_previews(event: events.DomainEvent) -> None:
                 preview_links.delay(message_id)
             except Exception:  # the message is committed; a missing preview is no failure
                 log.exception("could not queue previews of message %s", message_id)
+
+
+SUBSCRIBER = events.Subscriber(
+    "link previews",
+    queue_previews,
+    handles=frozenset({events.MessagePosted, events.MessageEdited}),
+    ignores=events.EVENT_TYPES - {events.MessagePosted, events.MessageEdited},
+)
