@@ -1,17 +1,21 @@
 """Asynchronous requests run here, and beat keeps the jobs table tidy."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 from flask import current_app
+from kombu.exceptions import OperationalError as BrokerError
 
-from parley.api import async_request
+from parley import job_runner
 from parley.models.base import utcnow
 from parley.services import jobs
 
+log = logging.getLogger(__name__)
+
 
 @shared_task(
-    autoretry_for=async_request.TRANSIENT_ERRORS,
+    autoretry_for=job_runner.TRANSIENT_ERRORS,
     retry_backoff=True,
     retry_backoff_max=60,
     max_retries=5,
@@ -22,9 +26,18 @@ def run_job(job_id: str) -> None:
     if job is None:
         return
     if job.attempts > current_app.config["JOB_MAX_ATTEMPTS"]:
-        jobs.finish(job, async_request.failure_answer(job.attempts - 1))
+        jobs.finish(job, job_runner.failure_answer(job.attempts - 1))
         return
-    jobs.finish(job, async_request.execute(job))
+    jobs.finish(job, job_runner.execute(job))
+
+
+def queue_job(job_id: str) -> None:
+    """Queue the job's task. The job row is already committed: if the broker is down,
+    the stalled-job sweep queues it again later, so the 202 still holds."""
+    try:
+        run_job.delay(job_id)
+    except BrokerError:
+        log.exception("job %s recorded but not queued; the stalled-job sweep will", job_id)
 
 
 @shared_task
@@ -36,7 +49,7 @@ def requeue_stalled_jobs() -> int:
     if stalled:
         jobs.touch(stalled)
         for job_id in stalled:
-            async_request.enqueue(job_id)
+            queue_job(job_id)
     return len(stalled)
 
 

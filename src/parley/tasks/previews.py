@@ -7,8 +7,8 @@ from celery import shared_task
 from flask import current_app
 
 from parley import events
-from parley.api.async_request import TRANSIENT_ERRORS
 from parley.extensions import db
+from parley.job_runner import TRANSIENT_ERRORS
 from parley.link_previews import Preview, extract_preview, links_to_preview
 from parley.models import Message
 from parley.safe_fetch import FetchFailedError, FetchRefusedError, Limits, Network, fetch_html
