@@ -21,6 +21,7 @@ from parley.models import (
 from parley.read_cache import CHANNEL_READERS, read_cache
 from parley.services import history
 from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
+from parley.services.races import conflict_if_taken, insert_or_find
 
 _DEFAULT_CHANNEL_KEY = "parley.default_channel_id"
 
@@ -160,14 +161,11 @@ def create_channel(creator: User, name: str, kind: ChannelKind, topic: str = "")
     if kind == ChannelKind.PUBLIC and db.session.scalar(taken) is not None:
         raise ConflictError("name", NAME_TAKEN)
     channel = Channel(kind=kind, name=name, topic=topic, created_by_id=creator.id)
-    try:
+    with conflict_if_taken("name", NAME_TAKEN):
         db.session.add(channel)
         db.session.flush()
         seq = add_member(creator, channel, MemberRole.OWNER)
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ConflictError("name", NAME_TAKEN) from None
     _publish_joined(channel.id, creator.id, seq)
     return channel
 
@@ -180,19 +178,24 @@ def open_direct(user: User, other: User) -> tuple[Channel, bool]:
     existing = db.session.scalar(select(Channel).where(Channel.dm_key == key))
     if existing is not None:
         return existing, False
-    channel = Channel(kind=ChannelKind.DIRECT, dm_key=key, created_by_id=user.id)
-    try:
+
+    def create() -> tuple[Channel, list[int | None]]:
+        channel = Channel(kind=ChannelKind.DIRECT, dm_key=key, created_by_id=user.id)
         db.session.add(channel)
         db.session.flush()
         seqs = [add_member(member, channel) for member in (user, other)]
         db.session.commit()
-    except IntegrityError:
+        return channel, seqs
+
+    def opened_meanwhile() -> tuple[Channel, list[int | None]] | None:
         # The other user opened it at the same moment: theirs is the one.
-        db.session.rollback()
-        return db.session.scalars(select(Channel).where(Channel.dm_key == key)).one(), False
-    for member, seq in zip((user, other), seqs, strict=True):
+        winner = db.session.scalar(select(Channel).where(Channel.dm_key == key))
+        return None if winner is None else (winner, [])
+
+    (channel, seqs), created = insert_or_find(create, opened_meanwhile)
+    for member, seq in zip((user, other), seqs, strict=False):
         _publish_joined(channel.id, member.id, seq)
-    return channel, True
+    return channel, created
 
 
 def direct_key(user: User, other: User) -> str:

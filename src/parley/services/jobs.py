@@ -5,13 +5,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from parley import events
 from parley.extensions import db
 from parley.models import Job, JobStatus, User
 from parley.models.base import utcnow
 from parley.services.errors import ConflictError, NotFoundError
+from parley.services.races import insert_or_find
 
 
 def start_job(
@@ -26,18 +26,19 @@ def start_job(
         existing = _find_by_key(user, idempotency_key)
         if existing is not None:
             return _same_request(existing, request), False
-    job = Job(user_id=user.id, idempotency_key=idempotency_key, request=request)
-    db.session.add(job)
-    try:
+
+    def record() -> Job:
+        job = Job(user_id=user.id, idempotency_key=idempotency_key, request=request)
+        db.session.add(job)
         db.session.commit()
-    except IntegrityError:
+        return job
+
+    def retried_meanwhile() -> Job | None:
         # A concurrent retry with the same key won the unique index.
-        db.session.rollback()
-        existing = _find_by_key(user, idempotency_key) if idempotency_key else None
-        if existing is None:
-            raise
-        return _same_request(existing, request), False
-    return job, True
+        return _find_by_key(user, idempotency_key) if idempotency_key else None
+
+    job, created = insert_or_find(record, retried_meanwhile)
+    return (job, True) if created else (_same_request(job, request), False)
 
 
 def job_of(user: User, job_id: str) -> Job:

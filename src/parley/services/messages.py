@@ -6,7 +6,6 @@ from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import Select, bindparam, select, update
-from sqlalchemy.exc import IntegrityError
 
 from parley import events, read_cache
 from parley.extensions import db
@@ -15,6 +14,7 @@ from parley.models.base import utcnow
 from parley.rendering import render_markdown
 from parley.services import history, message_store
 from parley.services.errors import ForbiddenError, NotFoundError
+from parley.services.races import insert_or_find
 
 
 def post_message(
@@ -43,19 +43,22 @@ def send_message(
         "html": render_markdown(source),
         "client_msg_id": client_msg_id,
     }
-    try:
+
+    def store() -> Message:
         message = message_store.store_at_next_seq(fields)
-    except IntegrityError:
+        if message is None:
+            raise ForbiddenError("only members of a channel can post in it")
+        return message
+
+    def sent_meanwhile() -> Message | None:
         # A concurrent retransmission of the same send won the unique index.
-        db.session.rollback()
-        original = (
-            _find_by_client_msg_id(author_id, channel_id, client_msg_id) if client_msg_id else None
-        )
-        if original is None:
-            raise
-        return original, False
-    if message is None:
-        raise ForbiddenError("only members of a channel can post in it")
+        if client_msg_id is None:
+            return None
+        return _find_by_client_msg_id(author_id, channel_id, client_msg_id)
+
+    message, created = insert_or_find(store, sent_meanwhile)
+    if not created:
+        return message, False
     events.publish(events.MessagePosted(message.id, message.channel_id, message.seq))
     return message, True
 

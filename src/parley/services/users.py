@@ -1,11 +1,9 @@
 """Users: sign-up, profile changes, look-ups."""
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from parley import events
 from parley.extensions import db
@@ -13,6 +11,7 @@ from parley.models import User
 from parley.security import hash_password, password_needs_rehash, verify_password
 from parley.services import channels, presence, tokens
 from parley.services.errors import ConflictError, NotFoundError
+from parley.services.races import conflict_if_taken
 
 NICKNAME_TAKEN = "This nickname is already taken."
 
@@ -22,7 +21,7 @@ def create_user(nickname: str, password: str) -> User:
     if _nickname_taken(nickname):
         raise ConflictError("nickname", NICKNAME_TAKEN)
     user = User(nickname=nickname, password_hash=hash_password(password))
-    with _nickname_race_lost_as_conflict():
+    with conflict_if_taken("nickname", NICKNAME_TAKEN):
         db.session.add(user)
         db.session.flush()
         joined = channels.add_member(user, channels.default_channel())
@@ -42,7 +41,7 @@ def update_user(user: User, *, nickname: str | None = None, password: str | None
     if password is not None:
         user.password_hash = hash_password(password)
         tokens.revoke_all(user)
-    with _nickname_race_lost_as_conflict():
+    with conflict_if_taken("nickname", NICKNAME_TAKEN):
         db.session.commit()
     events.publish(events.UserUpdated(user.id))
     if password is not None:  # every session ended: their sockets go too
@@ -76,16 +75,6 @@ def list_users(
 
 def _nickname_taken(nickname: str) -> bool:
     return db.session.scalar(select(User.id).where(User.nickname == nickname)) is not None
-
-
-@contextmanager
-def _nickname_race_lost_as_conflict() -> Iterator[None]:
-    """Two writers racing for one nickname: the loser meets the unique index."""
-    try:
-        yield
-    except IntegrityError:
-        db.session.rollback()
-        raise ConflictError("nickname", NICKNAME_TAKEN) from None
 
 
 def authenticate(nickname: str, password: str) -> User | None:
