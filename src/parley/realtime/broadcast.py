@@ -5,7 +5,7 @@ this one included, delivers it from its queue listener, as it delivers the Celer
 workers' pushes. So every socket on every instance sees broadcasts in one order, the
 queue's. And the handler that made the change does not fan it out inline: it answers
 sooner, and the listener delivers the broadcasts waiting in Redis one after another
-(+18% deliveries/s at 1,000 sockets: bench/README.md, ninth session).
+(+18% deliveries/s at 1,000 sockets: bench/README.md, "Broadcasts delivered from the queue").
 
 Without Redis (the embedded default's one web process, or the tests' in-process
 queue), a broadcast is emitted here and now.
