@@ -11,8 +11,8 @@ without it (one embedded process) in memory. Every limit is a setting (config.py
   lock-out never reaches an address that has signed in to the account before, nor a
   session that is already signed in (refreshing needs no password): an attacker can
   lock out only addresses the account's owner has never used, and only while guessing.
-- Writes, per user: posting and editing (REST and sockets share one budget), channel
-  creation, invitations, asynchronous jobs; sign-up per address.
+- Writes, per user: posting (REST and sockets share one budget), editing, channel
+  creation, joins, invitations and removals, asynchronous jobs; sign-up per address.
 
 The client address is `request.remote_addr`: behind HAProxy, ProxyFix takes it from
 the X-Forwarded-For that PROXY_COUNT trusted proxies set (HAProxy replaces whatever

@@ -5,10 +5,10 @@ validated by the schemas in parley.schemas.v2, which also make the OpenAPI docum
 served at /api/v2/openapi.json.
 """
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from parley.api.errors import error_response
+from parley.api.errors import validation_error_body
 
 V2_BLUEPRINT = "api_v2"
 # What a channel that does not exist, and a private one you are not in, both answer.
@@ -35,5 +35,5 @@ def refuse_undeclared_query() -> ResponseReturnValue | None:
     )
     if declared or not request.args:
         return None
-    errors = {key: ["Unknown parameter."] for key in request.args}
-    return error_response(400, f"Invalid input: {', '.join(sorted(errors))}.", errors)
+    unknown = {key: ["Unknown parameter."] for key in request.args}
+    return jsonify(validation_error_body(400, {"query": unknown})), 400
