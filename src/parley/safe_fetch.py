@@ -92,8 +92,11 @@ class _Deadline:
                 _shut(sock)
 
     def _expire(self) -> None:
+        self.expired = True
+        self._shut_all()
+
+    def _shut_all(self) -> None:
         with self._lock:
-            self.expired = True
             for sock in self._sockets:
                 _shut(sock)
 
@@ -104,7 +107,9 @@ class _Deadline:
         try:
             yield self
         except (FetchFailedError, urllib3.exceptions.HTTPError, OSError) as error:
-            if self.expired:
+            # The clock, not only the timer: a socket timeout cut to the time left fires
+            # at the deadline too, and may do so before the timer's thread has run.
+            if self.expired or time.monotonic() >= self.ends_at:
                 raise FetchFailedError("the fetch took longer than its deadline") from None
             if isinstance(error, FetchFailedError):
                 raise
@@ -113,9 +118,7 @@ class _Deadline:
             self._timer.cancel()
             # Whatever ended the fetch (an answer, an error, a task's time limit raised
             # inside it), its connections end with it rather than when collected.
-            with self._lock:
-                for sock in self._sockets:
-                    _shut(sock)
+            self._shut_all()
 
 
 def _shut(sock: socket.socket) -> None:
