@@ -13,6 +13,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from werkzeug.datastructures import Headers
 
 from parley.cluster import ClusterPlan, Instance, worker_command
 from parley.cluster import wait_until_serving as wait_until_serving
+from parley.supervision import supervisor_client
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -133,6 +135,56 @@ def parley_server(
         process.wait(timeout=30)
         if output is not None:
             output.close()
+
+
+@dataclass
+class Supervised:
+    """A running `parley serve` or `parley cluster`: supervisord and what it runs."""
+
+    url: str
+    run_dir: Path
+    process: subprocess.Popen[bytes]
+
+    def pid(self, name: str) -> int:
+        """The pid of a supervised program (0 while it is not running)."""
+        with supervisor_client(self.run_dir) as client:
+            info: dict[str, Any] = client.supervisor.getProcessInfo(name)
+        return int(info["pid"]) if info["statename"] == "RUNNING" else 0
+
+    def kill(self, name: str) -> int:
+        """SIGKILL a supervised program (its children are orphaned, as in a crash); its pid."""
+        pid = self.pid(name)
+        assert pid, f"{name} is not running"
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def wait_restarted(self, name: str, old_pid: int, timeout: float = 30.0) -> float:
+        """Seconds until supervisord reports `name` running again under a new pid."""
+        started = time.monotonic()
+        wait_until(lambda: self.pid(name) not in (0, old_pid), timeout)
+        return time.monotonic() - started
+
+
+@contextmanager
+def parley_serve(env: dict[str, str], instance: Path, log: Path) -> Iterator[Supervised]:
+    """`parley serve` (the embedded default under supervisord) on a free loopback port,
+    with its instance folder at `instance`; stopped with SIGTERM, as Ctrl-C would."""
+    port = free_port()
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [BIN / "parley", "serve"],
+            env={**env, "PARLEY_INSTANCE_PATH": str(instance), "PARLEY_BIND": f"127.0.0.1:{port}"},
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        served = Supervised(f"http://127.0.0.1:{port}", instance / "run", process)
+        try:
+            wait_until_serving(served.url, process, seconds=60)
+            yield served
+        finally:
+            process.terminate()
+            process.wait(timeout=90)
 
 
 @contextmanager

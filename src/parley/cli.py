@@ -1,43 +1,51 @@
 """The `parley` command: Flask's CLI (db, run, shell, routes) bound to the factory."""
 
 import os
-import shlex
 import sys
 from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup
 
+from parley import embedded_redis
 from parley.app import create_app
-from parley.cluster import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
+from parley.cluster import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, job_commands
+from parley.supervision import Program, supervise
+
+# supervisord's files for `parley serve`, under the instance folder.
+RUN_FOLDER = "run"
+# A Celery worker stops warmly: the task it runs may finish (its time limits bound it).
+JOB_STOP_SECONDS = 30
 
 cli = FlaskGroup(create_app=create_app, help="Parley, real-time team chat.")
 
 
 @cli.command("serve", with_appcontext=False)
 def serve_command() -> None:
-    """Run, from the repository, the embedded default: gunicorn (gevent), a Celery worker and
-    beat, sharing the SQLite database and the filesystem broker of the instance folder
-    (unless DATABASE_URL or REDIS_URL say otherwise); Ctrl-C stops all."""
-    from honcho.manager import Manager
-
-    from parley.cluster import job_commands
-
+    """Run, from the repository, the embedded default under supervision: its own Redis
+    (unless REDIS_URL names one), gunicorn (gevent), a Celery worker for jobs, one for
+    link previews, and beat, on the instance folder's SQLite database (unless
+    DATABASE_URL names another). A process that dies is restarted; Ctrl-C stops all."""
     app = create_app()
-    manager = Manager()
+    instance = Path(app.instance_path)
+    programs = []
+    if not os.environ.get("REDIS_URL"):
+        # Every program inherits supervisord's environment, and so this setting.
+        os.environ["REDIS_URL"] = embedded_redis.url(instance)
+        redis_server = embedded_redis.server_command(instance)
+        programs.append(Program("redis", redis_server, priority=10, start_seconds=1))
     gunicorn = [str(Path(sys.executable).with_name("gunicorn"))]
     config = ["--config", str(Path("deploy") / "gunicorn.conf.py"), "parley.wsgi:app"]
-    manager.add_process("web", shlex.join(gunicorn + config))
-    # One process of each: the embedded broker's queues have one consumer each.
-    for name, argv in job_commands(Path(app.instance_path), os.environ, concurrency=1).items():
-        manager.add_process(name, shlex.join(argv))
+    programs.append(Program("web", gunicorn + config, priority=20))
+    for name, argv in job_commands(instance, os.environ).items():
+        programs.append(Program(name, argv, priority=30, stop_seconds=JOB_STOP_SECONDS))
     bind = os.environ.get("PARLEY_BIND", "127.0.0.1:5000")
     click.echo(f"Parley: http://{bind}  (web: gunicorn + gevent)")
     click.echo("  Celery: a worker for jobs, one for link previews, and beat")
-    click.echo(f"  Broker: {app.extensions['celery'].conf.broker_url}")
-    click.echo(f"  Database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  Ctrl-C stops everything.")
-    manager.loop()
-    sys.exit(manager.returncode)
+    click.echo(f"  Redis: {os.environ['REDIS_URL']}")
+    click.echo(f"  Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"  Supervised by supervisord ({instance / RUN_FOLDER}); Ctrl-C stops everything.")
+    supervise(instance / RUN_FOLDER, programs, Path.cwd())
 
 
 @cli.command("cluster", with_appcontext=False)
@@ -46,18 +54,27 @@ def serve_command() -> None:
 @click.option("--first-instance-port", default=5001, show_default=True)
 @click.option("--database-url", default=DEFAULT_DATABASE_URL, show_default=True)
 @click.option("--redis-url", default=DEFAULT_REDIS_URL, show_default=True)
+@click.option(
+    "--run-dir",
+    default=Path("instance/cluster"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Rendered configs, supervisord's files and the instances' shared folder.",
+)
 def cluster_command(
-    instances: int, port: int, first_instance_port: int, database_url: str, redis_url: str
+    instances: int,
+    port: int,
+    first_instance_port: int,
+    database_url: str,
+    redis_url: str,
+    run_dir: Path,
 ) -> None:
     """Run N web instances behind HAProxy, a Celery worker and beat, on PostgreSQL and
-    Redis; Ctrl-C stops all."""
-    from honcho.manager import Manager
-
+    Redis, under supervision: a process that dies is restarted; Ctrl-C stops all."""
     from parley.cluster import (
         balancer_command,
         instance_command,
         instance_environment,
-        job_commands,
         plan_cluster,
         prepare,
         shared_environment,
@@ -69,20 +86,27 @@ def cluster_command(
         balancer_port=port,
         database=database_url,
         redis=redis_url,
+        run_dir=run_dir,
     )
     config = prepare(plan)
-    manager = Manager()
-    for instance in plan.instances:
-        env = {**os.environ, **instance_environment(plan, instance)}
-        manager.add_process(instance.name, shlex.join(instance_command(plan)), env=env)
-    manager.add_process("haproxy", shlex.join(balancer_command(config)))
-    job_env = {**os.environ, **shared_environment(plan)}
-    for name, argv in job_commands(plan.run_dir, job_env).items():
-        manager.add_process(name, shlex.join(argv), env=job_env)
+    os.environ.update(shared_environment(plan))
+    programs = [
+        Program(
+            instance.name,
+            instance_command(plan),
+            priority=20,
+            env=instance_environment(plan, instance),
+        )
+        for instance in plan.instances
+    ]
+    # Started after the instances and stopped before them: a stop drains the balancer first.
+    programs.append(Program("haproxy", balancer_command(config), priority=30))
+    for name, argv in job_commands(plan.run_dir, os.environ).items():
+        programs.append(Program(name, argv, priority=40, stop_seconds=JOB_STOP_SECONDS))
     click.echo(f"Parley cluster: {plan.balancer_url}  (load balancer, HAProxy)")
     for instance in plan.instances:
         click.echo(f"  {instance.name}: http://{instance.address}")
     click.echo("  Celery: a worker for jobs, one for link previews, and beat; broker on Redis")
-    click.echo(f"  PostgreSQL: {database_url}\n  Redis: {redis_url}\n  Ctrl-C stops everything.")
-    manager.loop()
-    sys.exit(manager.returncode)
+    click.echo(f"  PostgreSQL: {database_url}\n  Redis: {redis_url}")
+    click.echo(f"  Supervised by supervisord ({plan.run_dir}); Ctrl-C stops everything.")
+    supervise(plan.run_dir, programs, Path.cwd())

@@ -222,7 +222,7 @@ def prepare(plan: ClusterPlan) -> Path:
 @dataclass
 class RunningCluster:
     """A started topology whose processes the caller owns: tests and benchmarks
-    inspect it, kill parts of it, and stop it. (`parley cluster` uses honcho instead.)
+    inspect it, kill parts of it, and stop it. (`parley cluster` uses supervisord.)
     """
 
     plan: ClusterPlan

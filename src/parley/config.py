@@ -88,12 +88,13 @@ class Config:
     # A relative SQLite path lives in the instance folder (Flask-SQLAlchemy's rule).
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", "sqlite:///parley.db"))
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
-    # Empty: no shared store; request stats are kept by the one embedded process.
+    # Empty: one process keeps queues, pushes, limits and stats in memory (tests, `flask
+    # run`); `parley serve` sets it to a Redis of its own when it is empty.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "parley:")
 
-    # How pushes travel between processes. Empty: REDIS_URL, or without it the embedded
-    # filesystem channel (one machine); "memory://": this process only.
+    # How pushes travel between processes. Empty: REDIS_URL, or without it (one process)
+    # "memory://": this process only.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE", "")
     # Socket.IO: every process publishes on this channel.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "parley-socketio")
@@ -112,8 +113,8 @@ class Config:
         if origin.strip()
     ]
 
-    # Celery's broker. Empty: REDIS_URL, or without it the embedded filesystem broker
-    # under the instance folder (one machine, no server).
+    # Celery's broker. Empty: REDIS_URL, or without it "memory://" (this process only;
+    # `parley serve` always sets REDIS_URL, to its own Redis if none is given).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
     # The queue tasks go to (deployments sharing a broker use their own), and the queue
     # of link previews, which a worker of its own consumes: a slow page never delays

@@ -1,7 +1,8 @@
 """Rate limits: Flask-Limiter on every REST route, its counters on socket events.
 
-Counters live in Redis when REDIS_URL is set, so a limit holds across instances;
-without it (one embedded process) in memory. Every limit is a setting (config.py).
+Counters live in Redis (the embedded default has its own), so a limit holds across
+processes and instances; without REDIS_URL (one process: tests, `flask run`) in memory.
+Every limit is a setting (config.py).
 
 - Every request: RATE_LIMIT_REQUESTS per client address (an application limit,
   checked before authentication, so bad tokens cannot flood either).
@@ -32,6 +33,7 @@ from limits import RateLimitItem, parse
 from parley.api.auth import current_user_id
 from parley.api.errors import error_body
 from parley.extensions import limiter
+from parley.redis_urls import for_limits
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -56,7 +58,7 @@ def init_app(app: Flask) -> None:
     for setting in (*SCOPES.values(), "RATE_LIMIT_REQUESTS"):
         parse(app.config[setting])  # a malformed limit fails at start, not per request
     redis_url = app.config["REDIS_URL"]
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", for_limits(redis_url) or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_KEY_PREFIX"] + "limits")
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
     # Exact: at most N in any window of the limit's length, never twice N across the

@@ -16,8 +16,8 @@ database, so a change that lands during its read never leaves a stale entry behi
 The caches are used only while this process is subscribed. A process that is not
 (Redis down, the connection lost) could miss an invalidation, so it reads the
 database, and it empties its caches when it subscribes again. Entries also expire
-(TTL), which bounds what a lost invalidation could cost. Without REDIS_URL (the
-embedded default, whose Celery worker could not tell the web process) they are off.
+(TTL), which bounds what a lost invalidation could cost. Without REDIS_URL (tests,
+`flask run`; `parley serve` always has one) they are off.
 """
 
 import logging

@@ -83,7 +83,7 @@ class RedisRequestStats:
 
 
 class LocalRequestStats:
-    """Counters in this process: correct only for the embedded default's single process."""
+    """Counters in this process: correct only where one process serves (no Redis)."""
 
     def __init__(self) -> None:
         self._counts: Counter[int] = Counter()

@@ -1,32 +1,39 @@
-"""The real thing: `parley db upgrade`, then gunicorn with its gevent worker, over HTTP."""
+"""The real thing, as `make run` starts it: `parley db upgrade`, then `parley serve`
+(supervisord: the embedded Redis, gunicorn with its gevent worker, Celery), over HTTP."""
 
 import base64
+import stat
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.servers import (
     answer_of,
     call,
-    celery_worker,
     migrate,
-    parley_server,
+    parley_serve,
     post_as_new_user,
     server_env,
 )
 from tests.sockets import PushRecorder, message_with_source
 
+# Each served URL's instance folder.
+server_instances: dict[str, Path] = {}
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated embedded-default Parley (SQLite in its instance folder)."""
+    """A migrated embedded-default Parley (SQLite and Redis in its instance folder)."""
     instance = tmp_path_factory.mktemp("instance")
     env = server_env(PARLEY_INSTANCE_PATH=str(instance))
     migrate(env)
-    with celery_worker(env), parley_server(env) as base:
-        yield base
+    with parley_serve(env, instance, instance.parent / "serve.log") as served:
+        server_instances[served.url] = instance
+        yield served.url
     assert (instance / "parley.db").exists()
+    assert (instance / "redis" / "appendonly.aof").stat().st_size > 0
 
 
 def test_flack_client_flow_over_http(server: str) -> None:
@@ -75,7 +82,7 @@ def test_stats_count_the_servers_requests(server: str) -> None:
 
 
 def test_the_embedded_worker_pushes_to_the_servers_sockets(server: str) -> None:
-    """No Redis: the worker posts, and the web server's sockets hear of it."""
+    """Through the embedded Redis: the worker posts, the web server's sockets hear of it."""
     listener = PushRecorder(server, "websocket")
     try:
         marker = uuid.uuid4().hex
@@ -85,3 +92,11 @@ def test_the_embedded_worker_pushes_to_the_servers_sockets(server: str) -> None:
         assert [p["model"] for p in listener.wait_for(message_with_source(marker))] == [posted]
     finally:
         listener.close()
+
+
+def test_only_the_owner_reaches_the_embedded_redis_and_supervisord(server: str) -> None:
+    instance = server_instances[server]
+
+    assert stat.S_IMODE((instance / "redis.sock").stat().st_mode) == 0o600
+    assert stat.S_IMODE((instance / "redis").stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "run" / "supervisor.sock").stat().st_mode) == 0o700

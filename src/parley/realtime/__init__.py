@@ -3,10 +3,7 @@
 import socketio as python_socketio
 from flask import Flask
 
-from parley import broker
-from parley.broker import FILESYSTEM_URL, is_embedded
 from parley.extensions import socketio
-from parley.realtime.embedded import embedded_manager
 from parley.trusted_hosts import is_own_origin
 
 IN_PROCESS = "memory://"
@@ -48,13 +45,10 @@ def init_app(app: Flask) -> None:
 
 
 def _client_manager(app: Flask) -> python_socketio.Manager:
-    """How pushes reach every process's sockets: Redis pub/sub, the embedded
-    filesystem channel, or (memory://) this process only."""
-    url = app.config["SOCKETIO_MESSAGE_QUEUE"] or app.config["REDIS_URL"] or FILESYSTEM_URL
+    """How pushes reach every process's sockets: Redis pub/sub, or (memory://, and
+    without Redis) this process only."""
+    url = app.config["SOCKETIO_MESSAGE_QUEUE"] or app.config["REDIS_URL"] or IN_PROCESS
     channel, write_only = app.config["SOCKETIO_CHANNEL"], app.config["SOCKETIO_WRITE_ONLY"]
     if url == IN_PROCESS:
         return python_socketio.Manager()
-    if is_embedded(url):
-        options = broker.transport_options(app, "socketio")
-        return embedded_manager(options, channel, write_only)
     return python_socketio.RedisManager(url, channel=channel, write_only=write_only)

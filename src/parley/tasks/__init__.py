@@ -11,8 +11,10 @@ from celery import Celery, Task
 from flask import Flask
 from kombu.entity import Queue
 
-from parley import broker
-from parley.broker import FILESYSTEM_URL, is_embedded
+from parley.redis_urls import for_kombu
+
+# Without Redis, tasks queue in this process (the tests; `parley serve` always has Redis).
+IN_PROCESS = "memory://"
 
 
 def init_app(app: Flask) -> Celery:
@@ -23,7 +25,7 @@ def init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    broker_url = app.config["CELERY_BROKER_URL"] or app.config["REDIS_URL"] or FILESYSTEM_URL
+    broker_url = app.config["CELERY_BROKER_URL"] or for_kombu(app.config["REDIS_URL"]) or IN_PROCESS
     visibility = app.config["CELERY_VISIBILITY_TIMEOUT"]
     transport_options: dict[str, Any] = {
         # Redis redelivers a task whose worker died unacknowledged after this long,
@@ -32,8 +34,6 @@ def init_app(app: Flask) -> Celery:
         "unacked_restore_interval": max(1, min(10, visibility // 10)),
         "unacked_restore_throttle": 1,
     }
-    if is_embedded(broker_url):
-        transport_options = broker.transport_options(app, "celery")
     celery = Celery(app.import_name, task_cls=FlaskTask)
     jobs, previews = app.config["CELERY_QUEUE"], app.config["CELERY_PREVIEW_QUEUE"]
     celery.conf.update(

@@ -1,0 +1,187 @@
+"""Supervision: a process of `parley serve` or `parley cluster` killed with SIGKILL comes
+back within seconds while the others keep serving; the jobs queued before the kill
+complete and no acknowledged message is lost."""
+
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from parley.cluster import RunningCluster, plan_cluster
+from parley.supervision import supervisor_client
+from tests.servers import (
+    BIN,
+    ROOT,
+    Supervised,
+    answer_of,
+    call,
+    free_port,
+    migrate,
+    parley_serve,
+    server_env,
+    sign_up_with_token,
+    wait_until,
+    wait_until_serving,
+)
+
+# supervisord starts a dead program again at once; it counts as running after startsecs
+# (3 s; 1 s for Redis). A restart slower than this is a failure.
+RESTART_SECONDS = 15
+# Between two posts of the load; and a bound on how many one poster makes.
+POST_INTERVAL = 0.05
+MAX_POSTS = 2000
+# A task whose worker was killed before acknowledging it is delivered again after the
+# broker's visibility timeout: short here, so the test need not wait ten minutes.
+VISIBILITY_TIMEOUT = "5"
+
+
+class Poster(threading.Thread):
+    """Posts v1 messages (asynchronous requests) until stopped; keeps every one the
+    server acknowledged (202, with the job's Location)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.bearer = {"Authorization": f"Bearer {sign_up_with_token(url)}"}
+        self.accepted: list[tuple[str, str]] = []  # (source, job Location)
+        self.unanswered = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        """Post until stopped or MAX_POSTS."""
+        marker = uuid.uuid4().hex[:8]
+        for n in range(MAX_POSTS):
+            if self.stopping.is_set():
+                return
+            source = f"{marker}-{n}"
+            try:
+                status, headers, _ = call(
+                    f"{self.url}/api/messages", "POST", {"source": source}, self.bearer
+                )
+            except OSError:  # refused or reset while a process was down: not acknowledged
+                self.unanswered += 1
+            else:
+                if status == 202:
+                    self.accepted.append((source, headers["Location"]))
+                else:
+                    self.unanswered += 1
+            time.sleep(POST_INTERVAL)
+
+    def stop(self) -> None:
+        """Stop posting and wait for the last post's answer."""
+        self.stopping.set()
+        self.join(timeout=30)
+
+    def assert_nothing_lost(self) -> None:
+        """Every acknowledged post became a message that the API serves."""
+        for source, location in self.accepted:
+            status, message = answer_of(location, self.bearer, timeout=60)
+            assert (status, message["source"]) == (201, source), (location, status, message)
+            status, _, stored = call(f"{self.url}/api/messages/{message['id']}")
+            assert (status, stored["source"]) == (200, source)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervised]:
+    """`parley serve` on the embedded default: SQLite and the embedded Redis."""
+    instance = tmp_path_factory.mktemp("served")
+    env = server_env(CELERY_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT)
+    migrate({**env, "PARLEY_INSTANCE_PATH": str(instance)})
+    with parley_serve(env, instance, instance.parent / "served.log") as served:
+        yield served
+
+
+@pytest.mark.parametrize("victim", ["worker", "previews", "beat", "web"])
+def test_a_killed_process_of_serve_comes_back_under_load(served: Supervised, victim: str) -> None:
+    poster = Poster(served.url)
+    poster.start()
+    try:
+        wait_until(lambda: len(poster.accepted) >= 5)
+        old_pid = served.kill(victim)
+
+        seconds = served.wait_restarted(victim, old_pid, RESTART_SECONDS)
+
+        print(f"{victim}: running again after {seconds:.1f} s")
+        wait_until(lambda: call(f"{served.url}/healthz")[0] == 200)
+        accepted = len(poster.accepted)
+        wait_until(lambda: len(poster.accepted) >= accepted + 5)
+    finally:
+        poster.stop()
+    poster.assert_nothing_lost()
+
+
+def test_jobs_queued_before_the_embedded_redis_dies_complete(served: Supervised) -> None:
+    with supervisor_client(served.run_dir) as client:
+        client.supervisor.stopProcess("worker")
+    poster = Poster(served.url)
+    try:
+        poster.start()
+        wait_until(lambda: len(poster.accepted) >= 20)
+        old_pid = served.kill("redis")
+
+        seconds = served.wait_restarted("redis", old_pid, RESTART_SECONDS)
+        print(f"redis: running again after {seconds:.1f} s")
+        accepted = len(poster.accepted)
+        wait_until(lambda: len(poster.accepted) >= accepted + 5)
+    finally:
+        poster.stop()
+        with supervisor_client(served.run_dir) as client:
+            client.supervisor.startProcess("worker")
+    # The jobs queued before the kill waited in Redis's append-only file for the worker.
+    poster.assert_nothing_lost()
+
+
+def test_a_killed_instance_of_the_cluster_comes_back(tmp_path: Path) -> None:
+    from tests.conftest import REDIS_URL, recreate_postgres_database
+
+    run = uuid.uuid4().hex
+    database = recreate_postgres_database("parley_test_supervision").replace("+psycopg", "")
+    plan = plan_cluster(
+        2,
+        first_port=free_port(),
+        balancer_port=free_port(),
+        database=database,
+        redis=REDIS_URL,
+        run_dir=tmp_path / "cluster",
+    )
+    env = server_env(
+        SOCKETIO_CHANNEL=f"parley-test-{run}",
+        REDIS_KEY_PREFIX=f"parley-test-{run}:",
+        CELERY_QUEUE=f"parley-test-{run}",
+        CELERY_PREVIEW_QUEUE=f"parley-test-{run}-previews",
+        CELERY_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT,
+    )
+    command: list[str | Path] = [
+        BIN / "parley", "cluster", "--instances", "2",
+        "--port", plan.balancer.rsplit(":", 1)[1],
+        "--first-instance-port", str(plan.instances[0].port),
+        "--database-url", database, "--redis-url", REDIS_URL, "--run-dir", plan.run_dir,
+    ]  # fmt: skip
+    with open(tmp_path / "cluster.log", "wb") as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
+        cluster = Supervised(plan.balancer_url, plan.run_dir, process)
+        balancer = RunningCluster(plan)
+        try:
+            wait_until_serving(cluster.url, process, seconds=60)
+            balancer.wait_until_all_up()
+            poster = Poster(cluster.url)
+            poster.start()
+            try:
+                wait_until(lambda: len(poster.accepted) >= 5)
+                old_pid = cluster.kill("web1")
+
+                seconds = cluster.wait_restarted("web1", old_pid, RESTART_SECONDS)
+                balancer.wait_until_all_up(RESTART_SECONDS)
+                print(f"web1: running again after {seconds:.1f} s")
+                accepted = len(poster.accepted)
+                wait_until(lambda: len(poster.accepted) >= accepted + 5)
+            finally:
+                poster.stop()
+            poster.assert_nothing_lost()
+        finally:
+            process.terminate()
+            process.wait(timeout=90)
