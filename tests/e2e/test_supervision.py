@@ -2,6 +2,7 @@
 back within seconds while the others keep serving; the jobs queued before the kill
 complete and no acknowledged message is lost."""
 
+import signal
 import subprocess
 import threading
 import time
@@ -37,6 +38,7 @@ MAX_POSTS = 2000
 # A task whose worker was killed before acknowledging it is delivered again after the
 # broker's visibility timeout: short here, so the test need not wait ten minutes.
 VISIBILITY_TIMEOUT = "5"
+SERVE_PROGRAMS = ("redis", "web", "worker", "previews", "beat")
 
 
 class Poster(threading.Thread):
@@ -185,3 +187,19 @@ def test_a_killed_instance_of_the_cluster_comes_back(tmp_path: Path) -> None:
         finally:
             process.terminate()
             process.wait(timeout=90)
+
+
+def test_ctrl_c_stops_every_process_of_serve(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    env = server_env()
+    migrate({**env, "PARLEY_INSTANCE_PATH": str(instance)})
+    with parley_serve(env, instance, tmp_path / "serve.log") as served:
+        pids = {name: served.pid(name) for name in SERVE_PROGRAMS}
+
+        served.process.send_signal(signal.SIGINT)
+
+        assert served.process.wait(timeout=60) == 0
+    assert all(pid > 0 for pid in pids.values()), pids
+    left = [name for name, pid in pids.items() if Path(f"/proc/{pid}").exists()]
+    assert left == []
+    assert not (instance / "redis.sock").exists()  # Redis shut down, not killed
