@@ -5,12 +5,14 @@ once per session; SQLite tests then get a fresh copy of that file, PostgreSQL
 tests get their rows deleted afterwards.
 """
 
+import gc
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -134,3 +136,25 @@ def bob(client: FlaskClient) -> Caller:
 def redis_prefix() -> str:
     """A Redis key prefix of this test's own."""
     return f"parley-test-{uuid.uuid4().hex}:"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run, naming them, if PostgreSQL connections are still open at its end.
+
+    Left to the interpreter's exit, each would be finalized unclosed at a moment nobody
+    chose, and its ResourceWarning (an error here) would turn a green run red after the
+    summary; found here, the run fails at once with the databases they belong to.
+    """
+    gc.collect()
+    still_open = [
+        connection.info.dbname
+        for connection in gc.get_objects()
+        if isinstance(connection, psycopg.Connection) and not connection.closed
+    ]
+    if still_open:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"{len(still_open)} PostgreSQL connections left open: {sorted(still_open)}"
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True)
