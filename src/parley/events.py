@@ -1,4 +1,5 @@
-"""Domain events: what changed, published by the services after their commit.
+"""Domain events: what changed, staged by the services in their transaction and
+delivered once it commits (never if it rolls back).
 
 This module is the one place events leave the domain. Subscribers (pushes to sockets,
 the read caches, link previews) are wired in one place, parley.subscribers; with none,
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from blinker import Namespace
+
+from parley.extensions import STAGED_EVENTS, db
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +151,15 @@ def subscribers() -> list[Subscriber]:
     return list(_subscribers.values())
 
 
-def publish(event: DomainEvent) -> None:
-    """Hand a committed change to every subscriber of its type; call only after the
-    commit. One that raises is logged with the event and counted; the rest still run."""
+def publish_on_commit(event: DomainEvent) -> None:
+    """Stage a change in the current transaction: the subscribers get it after the
+    commit, in the order staged; a rollback drops it (parley.extensions.Session)."""
+    db.session.info.setdefault(STAGED_EVENTS, []).append(event)
+
+
+def deliver(event: DomainEvent) -> None:
+    """Hand a committed change to every subscriber of its type (the session does, after
+    its commit). One that raises is logged with the event and counted; the rest run."""
     for subscriber in list(_subscribers.values()):
         if type(event) not in subscriber.handles:
             continue

@@ -7,6 +7,7 @@ from flask_marshmallow import Marshmallow
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -26,9 +27,39 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Where a session keeps the domain events of its open transaction (parley.events).
+STAGED_EVENTS = "parley.staged_events"
+
+
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session, whose transaction carries domain events: staged with
+    parley.events.publish_on_commit, they reach the subscribers after the commit
+    succeeds, and are dropped by a rollback (Zulip's send_event_on_commit)."""
+
+    def commit(self) -> None:
+        """Commit, then hand the transaction's events to the subscribers."""
+        super().commit()
+        staged = self.info.pop(STAGED_EVENTS, [])
+        if staged:
+            from parley.events import deliver  # parley.events imports this module
+
+            for event in staged:
+                deliver(event)
+
+    def rollback(self) -> None:
+        """Roll back, dropping the transaction's events."""
+        self.info.pop(STAGED_EVENTS, None)
+        super().rollback()
+
+    def close(self) -> None:
+        """Close (rolling back what was not committed), dropping its events."""
+        self.info.pop(STAGED_EVENTS, None)
+        super().close()
+
+
 # A session lives for one request or task: reloading every row right after its own
 # commit (SQLAlchemy's default) only costs round trips.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session, "expire_on_commit": False})
 migrate = Migrate()
 ma = Marshmallow()
 apifairy = APIFairy()

@@ -8,10 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from parley.extensions import db
-from parley.models import Message
+from parley.models import ChannelKind, Message
 from parley.models.base import utcnow
 from parley.services import channels, messages
-from parley.services.errors import ForbiddenError
+from parley.services.errors import ForbiddenError, NotFoundError
 from tests.factories import bearer, json_of, make_message, make_private_channel, make_user
 from tests.jobs import answer
 
@@ -133,9 +133,12 @@ def test_v1_sees_only_the_default_channel(client: FlaskClient) -> None:
 def test_only_members_post_and_a_refused_post_takes_no_seq(client: FlaskClient) -> None:
     owner, outsider = make_user(), make_user()
     private = make_private_channel(owner)
+    public = channels.create_channel(owner, "open", ChannelKind.PUBLIC)
 
-    with pytest.raises(ForbiddenError):
+    with pytest.raises(NotFoundError):  # a channel the outsider may not see: none at all
         messages.post_message(outsider.id, private.id, "let me in")
+    with pytest.raises(ForbiddenError):  # one they may see, but have not joined
+        messages.post_message(outsider.id, public.id, "let me in")
     posted = messages.post_message(owner.id, private.id, "members only")
 
     assert posted.seq == 2  # seq 1: the owner joining

@@ -1,4 +1,5 @@
-"""Authentication marks users online; every write publishes an event after its commit."""
+"""Authentication marks users online; every write stages an event that leaves after its
+commit, and never after a rollback."""
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -7,10 +8,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from parley import events
 from parley.extensions import db
 from parley.models.base import utcnow
+from parley.models.user import User
 from tests.factories import basic, bearer, make_message, make_user
 from tests.jobs import run_queued_jobs
 
@@ -118,3 +121,59 @@ def test_events_are_published_after_the_commit(
         outside.dispose()
 
     assert visible == [True]
+
+
+def test_events_of_a_rolled_back_transaction_never_leave(
+    app: Flask, published: list[events.DomainEvent]
+) -> None:
+    user = make_user()
+    published.clear()
+    events.publish_on_commit(events.UserUpdated(user.id))
+
+    db.session.rollback()
+    db.session.commit()
+
+    assert published == []
+
+
+def test_events_of_a_failed_commit_never_leave(
+    app: Flask, published: list[events.DomainEvent]
+) -> None:
+    taken = make_user("taken")
+    published.clear()
+    events.publish_on_commit(events.UserUpdated(taken.id))
+    db.session.add(User(nickname="taken", password_hash="x"))
+
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.commit()
+
+    assert published == []
+
+
+def test_a_transaction_delivers_its_events_in_the_order_staged(
+    app: Flask, published: list[events.DomainEvent]
+) -> None:
+    user = make_user()
+    published.clear()
+    staged: list[events.DomainEvent] = [
+        events.UserUpdated(user.id),
+        events.SessionRevoked(user.id, "f"),
+    ]
+    for event in staged:
+        events.publish_on_commit(event)
+    assert published == []
+
+    db.session.commit()
+
+    assert published == staged
+
+
+def test_a_new_user_is_announced_once_with_the_default_channel_it_joined(
+    app: Flask, published: list[events.DomainEvent]
+) -> None:
+    user = make_user()
+
+    assert [type(event) for event in published] == [events.UserCreated, events.MemberJoined]
+    assert published[0] == events.UserCreated(user.id)

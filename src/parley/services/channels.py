@@ -81,12 +81,12 @@ def member_channel_ids(user_id: int) -> list[int]:
     )
 
 
-def visible_channel(user: User, channel_id: int) -> Channel:
+def visible_channel(user_id: int, channel_id: int) -> Channel:
     """A channel the user may see: public, or one they belong to.
 
     Anything else is "not found", so that a private channel's existence stays private.
     """
-    return _visible_channel(user.id, channel_id)
+    return _visible_channel(user_id, channel_id)
 
 
 def get_channel(channel_id: int) -> Channel:
@@ -164,9 +164,8 @@ def create_channel(creator: User, name: str, kind: ChannelKind, topic: str = "")
     with conflict_if_taken("name", NAME_TAKEN):
         db.session.add(channel)
         db.session.flush()
-        seq = add_member(creator, channel, MemberRole.OWNER)
+        add_member(creator, channel, MemberRole.OWNER)
         db.session.commit()
-    _publish_joined(channel.id, creator.id, seq)
     return channel
 
 
@@ -179,23 +178,20 @@ def open_direct(user: User, other: User) -> tuple[Channel, bool]:
     if existing is not None:
         return existing, False
 
-    def create() -> tuple[Channel, list[int | None]]:
+    def create() -> Channel:
         channel = Channel(kind=ChannelKind.DIRECT, dm_key=key, created_by_id=user.id)
         db.session.add(channel)
         db.session.flush()
-        seqs = [add_member(member, channel) for member in (user, other)]
+        for member in (user, other):
+            add_member(member, channel)
         db.session.commit()
-        return channel, seqs
+        return channel
 
-    def opened_meanwhile() -> tuple[Channel, list[int | None]] | None:
+    def opened_meanwhile() -> Channel | None:
         # The other user opened it at the same moment: theirs is the one.
-        winner = db.session.scalar(select(Channel).where(Channel.dm_key == key))
-        return None if winner is None else (winner, [])
+        return db.session.scalar(select(Channel).where(Channel.dm_key == key))
 
-    (channel, seqs), created = insert_or_find(create, opened_meanwhile)
-    for member, seq in zip((user, other), seqs, strict=False):
-        _publish_joined(channel.id, member.id, seq)
-    return channel, created
+    return insert_or_find(create, opened_meanwhile)
 
 
 def direct_key(user: User, other: User) -> str:
@@ -241,15 +237,16 @@ def remove(remover: User, channel: Channel, member: User) -> None:
 
 
 def add_member(user: User, channel: Channel, role: MemberRole = MemberRole.MEMBER) -> int | None:
-    """Add the user to the channel within the caller's transaction (no commit).
-
-    Returns the seq of the member_joined event, or None if the user was a member
-    already; the caller publishes it after the commit.
+    """Add the user to the channel within the caller's transaction (no commit), its
+    member_joined event staged for that commit. Returns the event's seq, or None if the
+    user was a member already.
     """
     if membership(user, channel) is not None:
         return None
     db.session.add(Membership(channel_id=channel.id, user_id=user.id, role=role))
-    return history.record(channel.id, EventKind.MEMBER_JOINED, user_id=user.id)
+    seq = history.record(channel.id, EventKind.MEMBER_JOINED, user_id=user.id)
+    events.publish_on_commit(events.MemberJoined(channel.id, user.id, seq))
+    return seq
 
 
 def _admit(user: User, channel: Channel) -> bool:
@@ -259,10 +256,7 @@ def _admit(user: User, channel: Channel) -> bool:
     except IntegrityError:  # a concurrent join of the same user won
         db.session.rollback()
         return False
-    if seq is None:
-        return False
-    _publish_joined(channel.id, user.id, seq)
-    return True
+    return seq is not None
 
 
 def _dismiss(user: User, channel: Channel) -> None:
@@ -274,10 +268,5 @@ def _dismiss(user: User, channel: Channel) -> None:
     # Should the commit fail, the user stays a member whose open sockets get no more
     # live events; reconnecting (as after any error) puts them back in the channel.
     events.withdraw(events.MembershipEnding(channel.id, user.id))
+    events.publish_on_commit(events.MemberLeft(channel.id, user.id, seq))
     db.session.commit()
-    events.publish(events.MemberLeft(channel.id, user.id, seq))
-
-
-def _publish_joined(channel_id: int, user_id: int, seq: int | None) -> None:
-    if seq is not None:
-        events.publish(events.MemberJoined(channel_id, user_id, seq))

@@ -66,8 +66,8 @@ def finish(job: Job, response: dict[str, Any]) -> None:
     job.response = response
     job.status = JobStatus.DONE
     job.finished_at = utcnow()
+    events.publish_on_commit(events.JobFinished(job.id, job.user_id))
     db.session.commit()
-    events.publish(events.JobFinished(job.id, job.user_id))
 
 
 def stalled(older_than: datetime) -> Sequence[str]:

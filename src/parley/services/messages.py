@@ -1,6 +1,7 @@
-"""Messages: post, edit, delete, look up, page through."""
+"""Messages: post, edit, delete, look up, page through; each as a user, whose access it
+checks (a channel the user may not see is "not found", as if it did not exist)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, Literal
@@ -9,10 +10,10 @@ from sqlalchemy import Select, bindparam, select, update
 
 from parley import events, read_cache
 from parley.extensions import db
-from parley.models import Channel, EventKind, Message, User
+from parley.models import Channel, EventKind, Message
 from parley.models.base import utcnow
 from parley.rendering import render_markdown
-from parley.services import history, message_store
+from parley.services import channels, history, message_store
 from parley.services.errors import ForbiddenError, NotFoundError
 from parley.services.races import insert_or_find
 
@@ -32,6 +33,7 @@ def send_message(
     Takes ids, not the author and the channel: posting needs nothing else of them, and
     loading them would cost round trips on the busiest path there is.
     """
+    channels.check_visible(author_id, channel_id)
     if client_msg_id is not None:
         original = _find_by_client_msg_id(author_id, channel_id, client_msg_id)
         if original is not None:
@@ -59,34 +61,40 @@ def send_message(
     message, created = insert_or_find(store, sent_meanwhile)
     if not created:
         return message, False
-    events.publish(events.MessagePosted(message.id, message.channel_id, message.seq))
+    events.publish_on_commit(events.MessagePosted(message.id, message.channel_id, message.seq))
+    # The message is committed already (message_store's one statement): this commit
+    # writes nothing, it hands the event over.
+    db.session.commit()
     return message, True
 
 
-def edit_message(message: Message, editor: User, source: str) -> None:
+def edit_message(editor_id: int, channel_id: int, message_id: int, source: str) -> Message:
     """Replace a message's source; only its author may."""
-    _check_author(message, editor, "edit")
+    message = visible_message(editor_id, channel_id, message_id)
+    _check_author(message, editor_id, "edit")
     message.source = source
     message.html = render_markdown(source)
     message.previews = None  # made again for the new source's links
     seq = history.record(
-        message.channel_id, EventKind.MESSAGE_EDITED, message_id=message.id, user_id=editor.id
+        message.channel_id, EventKind.MESSAGE_EDITED, message_id=message.id, user_id=editor_id
     )
+    events.publish_on_commit(events.MessageEdited(message.id, message.channel_id, seq))
     db.session.commit()
-    events.publish(events.MessageEdited(message.id, message.channel_id, seq))
+    return message
 
 
-def delete_message(message: Message, deleter: User) -> None:
+def delete_message(deleter_id: int, channel_id: int, message_id: int) -> None:
     """Delete a message; only its author may. What it said is erased, its place stays."""
-    _check_author(message, deleter, "delete")
+    message = visible_message(deleter_id, channel_id, message_id)
+    _check_author(message, deleter_id, "delete")
     message.deleted_at = utcnow()
     message.source = message.html = ""
     message.previews = None
     seq = history.record(
-        message.channel_id, EventKind.MESSAGE_DELETED, message_id=message.id, user_id=deleter.id
+        message.channel_id, EventKind.MESSAGE_DELETED, message_id=message.id, user_id=deleter_id
     )
+    events.publish_on_commit(events.MessageDeleted(message.id, message.channel_id, seq))
     db.session.commit()
-    events.publish(events.MessageDeleted(message.id, message.channel_id, seq))
 
 
 def store_previews(message_id: int, source: str, previews: list[dict[str, Any]]) -> bool:
@@ -113,12 +121,45 @@ def store_previews(message_id: int, source: str, previews: list[dict[str, Any]])
         if previews
         else None
     )
-    db.session.commit()
     if seq is not None:
-        events.publish(events.MessageEdited(message_id, channel_id, seq, source_changed=False))
-    else:  # no news for anyone, but updated_at moved: cached pages must not keep the old
+        edited = events.MessageEdited(message_id, channel_id, seq, source_changed=False)
+        events.publish_on_commit(edited)
+    db.session.commit()
+    if seq is None:  # no news for anyone, but updated_at moved: cached pages must not keep the old
         read_cache.invalidate(read_cache.CHANNEL_PAGES, channel_id)
     return True
+
+
+def visible_message(reader_id: int, channel_id: int, message_id: int) -> Message:
+    """A live message of a channel the reader may see."""
+    return get_message(channels.visible_channel(reader_id, channel_id), message_id)
+
+
+def read_history(
+    reader_id: int,
+    channel_id: int,
+    *,
+    before: int | None,
+    after: int | None,
+    limit: int,
+    encode: Callable[[Sequence[Message]], bytes],
+) -> tuple[bytes, bool]:
+    """A page of a channel the reader may see, encoded, and whether there is more: from
+    the read cache when this process has served it and it is final (no query, no dump)."""
+    channels.check_visible(reader_id, channel_id)
+    cached = read_cache.read_cache()
+    key = ("history", channel_id, before, after, limit)
+    page: tuple[bytes, bool] | None = cached.get(key) if cached is not None else None
+    if page is not None:
+        return page
+    stamp = cached.stamp(read_cache.CHANNEL_PAGES) if cached is not None else None
+    channel = channels.get_channel(channel_id)  # before the page: see page_is_final
+    found, more = history_page(channel, before=before, after=after, limit=limit)
+    page = (encode(found), more)
+    final = page_is_final(channel, before=before, after=after, more=more)
+    if cached is not None and stamp is not None and final:
+        cached.put(key, page, read_cache.CHANNEL_PAGES, channel_id, stamp)
+    return page
 
 
 def get_message(channel: Channel, message_id: int) -> Message:
@@ -189,8 +230,8 @@ def _page_query(kind: Literal["after", "before", "newest"]) -> Select[Message]:
     return query.limit(bindparam("limit"))
 
 
-def _check_author(message: Message, user: User, action: str) -> None:
-    if message.user_id != user.id:
+def _check_author(message: Message, user_id: int, action: str) -> None:
+    if message.user_id != user_id:
         raise ForbiddenError(f"only the author can {action} a message")
 
 

@@ -25,10 +25,10 @@ def mark_seen(user: User) -> None:
     came_online = not user.online
     user.online = True
     user.last_seen_at = now
-    db.session.commit()
     # Only coming online is news to others; a later last_seen_at shows in updated_at.
     if came_online:
-        events.publish(events.UserUpdated(user.id, presence_changed=True))
+        events.publish_on_commit(events.UserUpdated(user.id, presence_changed=True))
+    db.session.commit()
 
 
 def mark_offline(user: User) -> None:
@@ -36,8 +36,8 @@ def mark_offline(user: User) -> None:
     if not user.online:
         return
     user.online = False
+    events.publish_on_commit(events.UserUpdated(user.id, presence_changed=True))
     db.session.commit()
-    events.publish(events.UserUpdated(user.id, presence_changed=True))
 
 
 def sweep_silent(silence: timedelta) -> list[int]:
@@ -55,7 +55,7 @@ def sweep_silent(silence: timedelta) -> list[int]:
             .returning(User.id)
         )
     )
-    db.session.commit()
     for user_id in swept:
-        events.publish(events.UserUpdated(user_id, presence_changed=True))
+        events.publish_on_commit(events.UserUpdated(user_id, presence_changed=True))
+    db.session.commit()
     return swept

@@ -73,8 +73,8 @@ def revoke_family(user_id: int, family: str) -> None:
         .where(Token.user_id == user_id, Token.family == family, Token.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    events.publish_on_commit(events.SessionRevoked(user_id, family))
     db.session.commit()
-    events.publish(events.SessionRevoked(user_id, family))
 
 
 def _issue_pair(user: User, family: str) -> TokenPair:

@@ -10,7 +10,7 @@ from parley.extensions import db
 from parley.models import User
 from parley.security import hash_password, password_needs_rehash, verify_password
 from parley.services import channels, presence, tokens
-from parley.services.errors import ConflictError, NotFoundError
+from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
 from parley.services.races import conflict_if_taken
 
 NICKNAME_TAKEN = "This nickname is already taken."
@@ -24,16 +24,20 @@ def create_user(nickname: str, password: str) -> User:
     with conflict_if_taken("nickname", NICKNAME_TAKEN):
         db.session.add(user)
         db.session.flush()
-        joined = channels.add_member(user, channels.default_channel())
+        events.publish_on_commit(events.UserCreated(user.id))
+        channels.add_member(user, channels.default_channel())
         db.session.commit()
-    events.publish(events.UserCreated(user.id))
-    if joined is not None:
-        events.publish(events.MemberJoined(channels.default_channel_id(), user.id, joined))
     return user
 
 
-def update_user(user: User, *, nickname: str | None = None, password: str | None = None) -> None:
-    """Change a user's nickname and/or password; a new password revokes every token."""
+def update_user(
+    actor_id: int, user_id: int, *, nickname: str | None = None, password: str | None = None
+) -> User:
+    """Change a user's nickname and/or password, as that user (nobody changes another's);
+    a new password revokes every token."""
+    user = get_user(user_id)
+    if user.id != actor_id:
+        raise ForbiddenError("you can only change your own user")
     if nickname is not None and nickname != user.nickname:
         if _nickname_taken(nickname):
             raise ConflictError("nickname", NICKNAME_TAKEN)
@@ -41,11 +45,12 @@ def update_user(user: User, *, nickname: str | None = None, password: str | None
     if password is not None:
         user.password_hash = hash_password(password)
         tokens.revoke_all(user)
+    events.publish_on_commit(events.UserUpdated(user.id))
+    if password is not None:  # every session ended: their sockets go too
+        events.publish_on_commit(events.SessionRevoked(user.id))
     with conflict_if_taken("nickname", NICKNAME_TAKEN):
         db.session.commit()
-    events.publish(events.UserUpdated(user.id))
-    if password is not None:  # every session ended: their sockets go too
-        events.publish(events.SessionRevoked(user.id))
+    return user
 
 
 def get_user(user_id: int) -> User:

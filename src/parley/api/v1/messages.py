@@ -70,6 +70,7 @@ def get_message(message_id: int) -> object:
 @other_responses({202: (JobSchema, QUEUED), 403: "Not your message.", 404: "No such message."})
 def edit_message(data: dict[str, str], message_id: int) -> object:
     """Change the source of one of your messages, asynchronously as Flack did."""
-    message = messages.get_message(channels.default_channel(), message_id)
-    messages.edit_message(message, current_user(), data["source"])
+    messages.edit_message(
+        current_user().id, channels.default_channel_id(), message_id, data["source"]
+    )
     return {}

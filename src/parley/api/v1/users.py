@@ -17,7 +17,6 @@ from parley.schemas.v1 import (
     UserUpdateSchema,
 )
 from parley.services import users
-from parley.services.errors import ForbiddenError
 
 bp = Blueprint("users", __name__)
 user_schema = FlackUserSchema()
@@ -62,8 +61,5 @@ def get_user(user_id: int) -> object:
 @other_responses({403: "Not your user.", 404: "No such user."})
 def edit_user(data: dict[str, str], user_id: int) -> object:
     """Change your nickname and/or password; a new password revokes your token."""
-    user = users.get_user(user_id)
-    if user.id != current_user().id:
-        raise ForbiddenError("you can only change your own user")
-    users.update_user(user, **data)
+    users.update_user(current_user().id, user_id, **data)
     return {}

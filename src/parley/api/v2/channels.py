@@ -62,4 +62,4 @@ def open_direct(data: dict[str, int]) -> object:
 def get_channel(channel_id: int) -> object:
     """One channel."""
     user = current_user()
-    return channels.view_of(user, channels.visible_channel(user, channel_id))
+    return channels.view_of(user, channels.visible_channel(user.id, channel_id))

@@ -20,7 +20,7 @@ bp = Blueprint("members", __name__)
 @other_responses({404: HIDDEN})
 def list_members(channel_id: int) -> object:
     """The channel's members, oldest first."""
-    channel = channels.visible_channel(current_user(), channel_id)
+    channel = channels.visible_channel(current_user().id, channel_id)
     return {"members": channels.members_of(channel)}
 
 
@@ -32,7 +32,7 @@ def list_members(channel_id: int) -> object:
 def join_channel(channel_id: int) -> object:
     """Join a public channel (again: nothing changes)."""
     user = current_user()
-    channel = channels.visible_channel(user, channel_id)
+    channel = channels.visible_channel(user.id, channel_id)
     channels.join(user, channel)
     return channels.view_of(user, channel)
 
@@ -46,7 +46,7 @@ def join_channel(channel_id: int) -> object:
 def invite_member(data: dict[str, int], channel_id: int) -> object:
     """Add another user to a channel you belong to."""
     user = current_user()
-    channel = channels.visible_channel(user, channel_id)
+    channel = channels.visible_channel(user.id, channel_id)
     channels.invite(user, channel, users.get_user(data["user_id"]))
     return {}
 
@@ -59,6 +59,6 @@ def invite_member(data: dict[str, int], channel_id: int) -> object:
 def remove_member(channel_id: int, user_id: int) -> object:
     """Leave (your own id) or, as an owner, remove a member."""
     user = current_user()
-    channel = channels.visible_channel(user, channel_id)
+    channel = channels.visible_channel(user.id, channel_id)
     channels.remove(user, channel, users.get_user(user_id))
     return {}
