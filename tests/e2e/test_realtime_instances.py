@@ -134,7 +134,11 @@ def test_presence_crosses_instances(instances: list[str], listeners: list[PushRe
     listeners.append(watcher)
     nickname = f"present-{uuid.uuid4().hex[:8]}"
     token = sign_up_with_token(second, nickname)
-    # Signing up and taking a token counted as seen: start from offline.
+    # Taking a token counted as seen: wait for that push, not the sign-up's (whose user is
+    # offline too), before the disconnect that starts the test from offline. Matching the
+    # sign-up's push instead let the next ping land before that disconnect was handled.
+    watcher.wait_for(lambda p: p["model"].get("nickname") == nickname and p["model"]["online"])
+    watcher.pushes.clear()
     pinger.client.call("ping_user", token, timeout=10)
     pinger.client.disconnect()
     watcher.wait_for(lambda p: p["model"].get("nickname") == nickname and not p["model"]["online"])
