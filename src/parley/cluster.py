@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import psycopg
 from flask_migrate import upgrade
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from parley import deploy_templates
 from parley.config import celery_queue_names, database_url
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/parley"
@@ -156,20 +156,15 @@ def balancer_command(config: Path) -> list[str]:
 
 def write_balancer_config(plan: ClusterPlan) -> Path:
     """Render deploy/haproxy.cfg.j2 for this plan into the run folder."""
-    template = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(plan.deploy_dir),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 -- a config file, not HTML
-        keep_trailing_newline=True,
-    ).get_template("haproxy.cfg.j2")
     plan.run_dir.mkdir(parents=True, exist_ok=True)
-    path = plan.run_dir / "haproxy.cfg"
-    path.write_text(
-        template.render(
-            balancer=plan.balancer, instances=plan.instances, stats_socket=plan.stats_socket
-        )
+    return deploy_templates.render(
+        "haproxy.cfg.j2",
+        plan.run_dir / "haproxy.cfg",
+        plan.deploy_dir,
+        balancer=plan.balancer,
+        instances=plan.instances,
+        stats_socket=plan.stats_socket,
     )
-    return path
 
 
 def create_database_if_missing(url: str) -> None:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-import jinja2
 from supervisor.xmlrpc import SupervisorTransport
+
+from parley import deploy_templates
 
 CONFIG_NAME = "supervisord.conf"
 CONTROL_SOCKET = "supervisor.sock"
@@ -66,26 +67,17 @@ def _quoted(value: str) -> str:
 
 def write_config(run_dir: Path, programs: Sequence[Program], directory: Path) -> Path:
     """Render deploy/supervisord.conf.j2 for these programs into the run folder."""
-    deploy = Path(__file__).resolve().parents[2] / "deploy"
-    template = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(deploy),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 -- a config file, not HTML
-        keep_trailing_newline=True,
-    ).get_template(f"{CONFIG_NAME}.j2")
     run_dir = run_dir.resolve()
     run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = run_dir / CONFIG_NAME
-    path.write_text(
-        template.render(
-            run_dir=_escaped(str(run_dir)),
-            control_socket=_escaped(str(control_socket(run_dir))),
-            directory=_escaped(str(directory.resolve())),
-            programs=programs,
-            start_retries=START_RETRIES,
-        )
+    return deploy_templates.render(
+        f"{CONFIG_NAME}.j2",
+        run_dir / CONFIG_NAME,
+        run_dir=_escaped(str(run_dir)),
+        control_socket=_escaped(str(control_socket(run_dir))),
+        directory=_escaped(str(directory.resolve())),
+        programs=programs,
+        start_retries=START_RETRIES,
     )
-    return path
 
 
 def control_socket(run_dir: Path) -> Path:

@@ -24,6 +24,7 @@ from tests.servers import (
     migrate,
     parley_serve,
     server_env,
+    shared_env,
     sign_up_with_token,
     wait_until,
     wait_until_serving,
@@ -138,30 +139,21 @@ def test_jobs_queued_before_the_embedded_redis_dies_complete(served: Supervised)
 
 
 def test_a_killed_instance_of_the_cluster_comes_back(tmp_path: Path) -> None:
-    from tests.conftest import REDIS_URL, recreate_postgres_database
-
-    run = uuid.uuid4().hex
-    database = recreate_postgres_database("parley_test_supervision").replace("+psycopg", "")
+    env = shared_env("parley_test_supervision", CELERY_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT)
     plan = plan_cluster(
         2,
         first_port=free_port(),
         balancer_port=free_port(),
-        database=database,
-        redis=REDIS_URL,
+        database=env["DATABASE_URL"],
+        redis=env["REDIS_URL"],
         run_dir=tmp_path / "cluster",
-    )
-    env = server_env(
-        SOCKETIO_CHANNEL=f"parley-test-{run}",
-        REDIS_KEY_PREFIX=f"parley-test-{run}:",
-        CELERY_QUEUE=f"parley-test-{run}",
-        CELERY_PREVIEW_QUEUE=f"parley-test-{run}-previews",
-        CELERY_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT,
     )
     command: list[str | Path] = [
         BIN / "parley", "cluster", "--instances", "2",
         "--port", plan.balancer.rsplit(":", 1)[1],
         "--first-instance-port", str(plan.instances[0].port),
-        "--database-url", database, "--redis-url", REDIS_URL, "--run-dir", plan.run_dir,
+        "--database-url", plan.database_url, "--redis-url", plan.redis_url,
+        "--run-dir", plan.run_dir,
     ]  # fmt: skip
     with open(tmp_path / "cluster.log", "wb") as log:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
