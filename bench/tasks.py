@@ -65,7 +65,6 @@ def main() -> None:
         "DATABASE_URL": database,
         "REDIS_URL": REDIS_URL,
         "CELERY_QUEUE": f"parley-bench-{run}",
-        "SOCKETIO_CHANNEL": f"parley-bench-{run}",
         "LINK_PREVIEW_ALLOWED_NETWORKS": f"{PAGE_HOST}/32",
         "PARLEY_INSTANCE_PATH": str(ROOT / "instance" / "bench-tasks"),
     }
@@ -78,8 +77,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": database.replace("postgresql://", "postgresql+psycopg://"),
             "REDIS_URL": REDIS_URL,
             "CELERY_QUEUE": settings["CELERY_QUEUE"],
-            "SOCKETIO_CHANNEL": settings["SOCKETIO_CHANNEL"],
-            "SOCKETIO_WRITE_ONLY": True,
+            "SERVES_SOCKETS": False,
             "INSTANCE_PATH": settings["PARLEY_INSTANCE_PATH"],
         },
     )

@@ -73,6 +73,7 @@ def delete_rows() -> None:
     for statement in (
         "DELETE FROM socket_sessions",
         "DELETE FROM channel_events",
+        "DELETE FROM outbox_events",
         "DELETE FROM messages",
         "DELETE FROM memberships",
         "DELETE FROM tokens",

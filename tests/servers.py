@@ -101,7 +101,6 @@ def shared_env(database: str, **settings: str) -> dict[str, str]:
     env = server_env(
         DATABASE_URL=recreate_postgres_database(database).replace("+psycopg", ""),
         REDIS_URL=REDIS_URL,
-        SOCKETIO_CHANNEL=f"parley-test-{run}",
         REDIS_KEY_PREFIX=f"parley-test-{run}:",
         CELERY_QUEUE=f"parley-test-{run}",
         SECRET_KEY=run,

@@ -16,7 +16,6 @@ from parley.models import EventKind
 from tests.servers import call
 
 WAIT = 20.0  # seconds a replay or a push may take before a test gives up
-GAP_GRACE = 3.0  # seconds a gap may stay open before the client fetches it (protocol rule 3)
 
 # python-engineio's client drops a long-polling connection whose response holds more
 # than 16 packets (a guard written for servers, python-engineio#142), and a burst of
@@ -168,43 +167,10 @@ class Listener:
                     )
                 self._changed.wait(remaining)
 
-    def wait_for_seq(
-        self, channel_id: int, seq: int, timeout: float = WAIT, *, fetch_gaps: bool = False
-    ) -> None:
-        """Wait until every event of the channel up to `seq` is applied.
-
-        With `fetch_gaps`, a gap still open after GAP_GRACE seconds is fetched over REST,
-        as the protocol's rule 3 tells a client whose push was lost to an instance's death.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                self.wait_for(
-                    lambda: self.last.get(channel_id, 0) >= seq,
-                    min(GAP_GRACE, remaining) if fetch_gaps else remaining,
-                )
-                return
-            except AssertionError:
-                if not fetch_gaps or time.monotonic() >= deadline:
-                    raise
-            with self._changed:
-                gap_open = bool(self._pending.get(channel_id))
-            if gap_open:
-                self.fetch_gap(channel_id)
-
-    def fetch_gap(self, channel_id: int) -> None:
-        """Apply the channel's events after `last` from GET .../events, page by page."""
-        more = True
-        while more:
-            with self._changed:
-                after = self.last[channel_id]
-            status, page = self.member.call("GET", f"/channels/{channel_id}/events?after={after}")
-            assert status == 200, (status, page)
-            with self._changed:
-                for event in page["events"]:
-                    self._apply(event)
-            more = page["more"] and bool(page["events"])
+    def wait_for_seq(self, channel_id: int, seq: int, timeout: float = WAIT) -> None:
+        """Wait until every event of the channel up to `seq` is applied (live or replayed:
+        this client never fetches a gap)."""
+        self.wait_for(lambda: self.last.get(channel_id, 0) >= seq, timeout)
 
     def markers(self, name: str) -> list[dict[str, Any]]:
         """The payloads of one marker event (`resumed`, `resync`...) received so far."""

@@ -7,5 +7,5 @@ Redis without listening for them: they serve no sockets.
 from parley.app import create_app
 from parley.config import config_from_env
 
-flask_app = create_app(type("WorkerConfig", (config_from_env(),), {"SOCKETIO_WRITE_ONLY": True}))
+flask_app = create_app(type("WorkerConfig", (config_from_env(),), {"SERVES_SOCKETS": False}))
 celery = flask_app.extensions["celery"]

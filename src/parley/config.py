@@ -18,6 +18,17 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
 
 
+def _env_float(name: str, default: float) -> float:
+    """Read a number setting, failing loudly on a malformed value."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
+
+
 def _env_bool(name: str, default: bool) -> bool:
     """Read a yes/no setting (1/0, true/false, yes/no), failing loudly on anything else."""
     raw = os.environ.get(name, "").strip().lower()
@@ -93,11 +104,6 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "parley:")
 
-    # How pushes travel between processes. Empty: REDIS_URL, or without it (one process)
-    # "memory://": this process only.
-    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE", "")
-    # Socket.IO: every process publishes on this channel.
-    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "parley-socketio")
     # Host names (and addresses) this server answers to, comma-separated; ".example.com"
     # trusts its subdomains too. Any other Host header gets a 400 before anything runs,
     # Socket.IO included: a DNS-rebinding page cannot talk to the server. Empty: the
@@ -126,8 +132,8 @@ class Config:
     CELERY_TASK_TIME_LIMIT = _env_int("CELERY_TASK_TIME_LIMIT", 90)
     # Redis broker: a task unacknowledged this long (its worker died) is delivered again.
     CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 600)
-    # Publish-only Socket.IO (no listener) for processes that serve no sockets: workers, beat.
-    SOCKETIO_WRITE_ONLY = False
+    # False for processes that hold no sockets (workers, beat): they run no outbox relay.
+    SERVES_SOCKETS = True
 
     # Jobs (asynchronous requests): answers are kept JOB_RETENTION_SECONDS after they are
     # ready; a job untouched for JOB_STALL_SECONDS is queued again (its task was lost),
@@ -142,6 +148,14 @@ class Config:
     REFRESH_TOKEN_SECONDS = _env_int("REFRESH_TOKEN_SECONDS", 30 * 86400)
     # Channel events are kept this long for resuming clients; an older cursor must resync.
     CHANNEL_EVENT_RETENTION_SECONDS = _env_int("CHANNEL_EVENT_RETENTION_SECONDS", 7 * 86400)
+    # The outbox (parley.outbox): rows are kept this long, long enough for any relay
+    # that is running to have read them. A relay on SQLite (no LISTEN/NOTIFY) looks for
+    # other processes' commits this often; on PostgreSQL this is only the fallback of
+    # a lost notification. A channel's seq held back this long for the one before it
+    # is pushed without it (clients fetch the gap).
+    OUTBOX_RETENTION_SECONDS = _env_int("OUTBOX_RETENTION_SECONDS", 3600)
+    OUTBOX_POLL_SECONDS = _env_float("OUTBOX_POLL_SECONDS", 0.2)
+    OUTBOX_HOLD_SECONDS = _env_float("OUTBOX_HOLD_SECONDS", 5.0)
     # GET /channels/<id>/events answers at most this many events at a time.
     REPLAY_PAGE_SIZE = _env_int("REPLAY_PAGE_SIZE", 500)
     # A /v2 socket resuming further behind than this in one channel is told to resync
@@ -247,7 +261,6 @@ class TestingConfig(Config):
     RATE_LIMITS_ENABLED = False
     # Tasks queue in memory; tests run them in-process (tests/jobs.py) or start workers.
     CELERY_BROKER_URL = "memory://"
-    SOCKETIO_MESSAGE_QUEUE = "memory://"
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -6,6 +6,11 @@ the read caches, link previews) are wired in one place, parley.subscribers; with
 publishing is a no-op. Events carry ids, not rows, so any process can load the state it
 needs. A subscriber that fails is logged and counted, and the others still run: the
 change is committed, and its writer gets its answer.
+
+Every event is also written to the outbox in its transaction (parley.outbox). Relayed
+subscribers (the pushes to sockets) get events from there, through the relay of each
+web process, so that no committed change goes unpushed; the others get them in the
+writing process, right after its commit.
 """
 
 import logging
@@ -14,15 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from blinker import Namespace
-
 from parley.extensions import STAGED_EVENTS, db
 
 log = logging.getLogger(__name__)
-
-_signals = Namespace()
-# The one exception to "after the commit": see withdraw().
-access_ending = _signals.signal("parley.access-ending")
 
 
 @dataclass(frozen=True)
@@ -87,20 +86,13 @@ class MemberLeft:
 
 
 @dataclass(frozen=True)
-class MembershipEnding:
-    """A user is about to stop being a member of a channel (sent before the commit)."""
-
-    channel_id: int
-    user_id: int
-
-
-@dataclass(frozen=True)
 class SessionRevoked:
-    """A sign-in (token family) was revoked, or all of the user's (family None):
-    its sockets must go."""
+    """A sign-in (token family) was revoked, or all of the user's (family None): its
+    sockets, forgotten by the registry in the same transaction, must go."""
 
     user_id: int
     family: str | None = None
+    sids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,12 +115,15 @@ EVENT_TYPES: frozenset[type] = frozenset(
 @dataclass(frozen=True)
 class Subscriber:
     """A receiver of committed changes: the event types it acts on, and those it ignores
-    knowingly (together every type, so that a new one cannot be forgotten)."""
+    knowingly (together every type, so that a new one cannot be forgotten). A relayed
+    one gets them from the outbox in every web process, the others in the process
+    that committed them."""
 
     name: str
     receive: Callable[[Any], None]
     handles: frozenset[type]
     ignores: frozenset[type]
+    relayed: bool = False
 
 
 _subscribers: dict[str, Subscriber] = {}
@@ -151,30 +146,22 @@ def subscribers() -> list[Subscriber]:
     return list(_subscribers.values())
 
 
-def publish_on_commit(event: DomainEvent) -> None:
-    """Stage a change in the current transaction: the subscribers get it after the
-    commit, in the order staged; a rollback drops it (parley.extensions.Session)."""
-    db.session.info.setdefault(STAGED_EVENTS, []).append(event)
+def publish_on_commit(event: DomainEvent, *, in_outbox: bool = False) -> None:
+    """Stage a change in the current transaction: it is written to the outbox with it
+    (unless the caller wrote it already), and the subscribers get it after the commit,
+    in the order staged; a rollback drops it (parley.extensions.Session)."""
+    db.session.info.setdefault(STAGED_EVENTS, []).append((event, in_outbox))
 
 
-def deliver(event: DomainEvent) -> None:
-    """Hand a committed change to every subscriber of its type (the session does, after
-    its commit). One that raises is logged with the event and counted; the rest run."""
+def deliver(event: DomainEvent, *, relayed: bool = False) -> None:
+    """Hand a committed change to every subscriber of its type, relayed or not (the
+    session does, after its commit; the relay does, from the outbox). One that raises
+    is logged with the event and counted; the rest run."""
     for subscriber in list(_subscribers.values()):
-        if type(event) not in subscriber.handles:
+        if type(event) not in subscriber.handles or subscriber.relayed != relayed:
             continue
         try:
             subscriber.receive(event)
         except Exception:
             failures[subscriber.name] += 1
             log.exception("subscriber %r failed on %r", subscriber.name, event)
-
-
-def withdraw(event: MembershipEnding) -> None:
-    """Stop a leaving member's live events; call before the commit, with the channel locked.
-
-    Taking the member's sockets out of the channel only after the commit would let a
-    message posted in between reach them. Every later event of the channel waits for
-    this transaction's lock on the channel row, so it is published after this.
-    """
-    access_ending.send(event)

@@ -1,5 +1,7 @@
 """Flask extensions, created unconfigured; the factory calls init_app on each."""
 
+from typing import Any
+
 from apifairy import APIFairy
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,18 +35,24 @@ STAGED_EVENTS = "parley.staged_events"
 
 class Session(FlaskSession):
     """Flask-SQLAlchemy's session, whose transaction carries domain events: staged with
-    parley.events.publish_on_commit, they reach the subscribers after the commit
-    succeeds, and are dropped by a rollback (Zulip's send_event_on_commit)."""
+    parley.events.publish_on_commit, they are written to the outbox in the transaction,
+    and reach the subscribers after the commit succeeds; a rollback drops them (Zulip's
+    send_event_on_commit, with a transactional outbox)."""
 
     def commit(self) -> None:
-        """Commit, then hand the transaction's events to the subscribers."""
-        super().commit()
-        staged = self.info.pop(STAGED_EVENTS, [])
+        """Write the transaction's events to the outbox, commit, then hand them over."""
+        staged: list[tuple[Any, bool]] = self.info.pop(STAGED_EVENTS, [])
         if staged:
-            from parley.events import deliver  # parley.events imports this module
+            from parley import outbox  # both import this module
 
-            for event in staged:
-                deliver(event)
+            outbox.record([event for event, in_outbox in staged if not in_outbox])
+        super().commit()
+        if staged:
+            from parley import events, outbox
+
+            for event, _ in staged:
+                events.deliver(event)
+            outbox.wake_relay()
 
     def rollback(self) -> None:
         """Roll back, dropping the transaction's events."""

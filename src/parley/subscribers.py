@@ -2,8 +2,9 @@
 
 Each subscriber says which event types it acts on and which it ignores; together they
 are every type (tests/unit/test_subscribers.py), so a new event cannot be forgotten by,
-say, the read caches' invalidation. They run in this order: caches are invalidated
-before any client hears of the change and asks for it again.
+say, the read caches' invalidation. The pushes are relayed from the outbox by every web
+process (parley.realtime.relay); the others run in the process that committed, right
+after its commit, so caches are invalidated before the relay reads the change.
 """
 
 from flask import Flask
@@ -24,5 +25,3 @@ def init_app(app: Flask) -> None:
         previews.SUBSCRIBER,
     ):
         events.subscribe(subscriber)
-    # Before the commit, with the channel locked: see events.withdraw.
-    events.access_ending.connect(channel_events.on_access_ending)

@@ -27,7 +27,6 @@ def topology(tmp_path: Path, jobs: bool) -> Iterator[RunningCluster]:
     env = {
         **FAST_HASHING,
         **NO_RATE_LIMITS,
-        "SOCKETIO_CHANNEL": f"parley-test-{uuid.uuid4().hex}",
         "CELERY_QUEUE": f"parley-test-{uuid.uuid4().hex}",
         "PRESENCE_SWEEP_INTERVAL": "1",
     }

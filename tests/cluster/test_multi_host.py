@@ -70,7 +70,6 @@ def multi_host(hosts: list[Host], tmp_path_factory: pytest.TempPathFactory) -> I
                 # Over the network, through the test bridge: no instance shares a loopback.
                 "DATABASE_URL": database.replace("127.0.0.1:5432", postgres),
                 "REDIS_URL": f"redis://{redis}/15",
-                "SOCKETIO_CHANNEL": f"parley-test-{run}",
                 "CELERY_QUEUE": f"parley-test-{run}",
                 "REDIS_KEY_PREFIX": f"parley-test-{run}:",
                 "SECRET_KEY": run,  # hosts share configuration, not an instance folder

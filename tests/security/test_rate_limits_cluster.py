@@ -29,7 +29,6 @@ def balancer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     run = uuid.uuid4().hex
     env = {
         **FAST_HASHING,
-        "SOCKETIO_CHANNEL": f"parley-test-{run}",
         "REDIS_KEY_PREFIX": f"parley-test-{run}:",
         "RATE_LIMIT_POST": f"{POSTS_PER_MINUTE} per minute",
         "RATE_LIMIT_SIGN_UP": f"{SIGN_UPS_PER_HOUR} per hour",

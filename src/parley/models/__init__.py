@@ -10,6 +10,7 @@ from parley.models.channel import (
 from parley.models.event import ChannelEvent, EventKind
 from parley.models.job import Job, JobStatus
 from parley.models.message import Message
+from parley.models.outbox import OutboxEvent
 from parley.models.socket import SocketSession
 from parley.models.token import Token, TokenKind
 from parley.models.user import User
@@ -25,6 +26,7 @@ __all__ = [
     "MemberRole",
     "Membership",
     "Message",
+    "OutboxEvent",
     "SocketSession",
     "Token",
     "TokenKind",

@@ -1,51 +1,24 @@
-"""Broadcasts: pushes to a room, or to everyone, on every instance.
+"""Broadcasts: pushes to a room, or to everyone, among the sockets this process holds.
 
-With Redis between the instances, a broadcast is only published. Every instance,
-this one included, delivers it from its queue listener, as it delivers the Celery
-workers' pushes. So every socket on every instance sees broadcasts in one order, the
-queue's. And the handler that made the change does not fan it out inline: it answers
-sooner, and the listener delivers the broadcasts waiting in Redis one after another
-(+18% deliveries/s at 1,000 sockets: bench/README.md, "Broadcasts delivered from the queue").
-
-Without Redis (the embedded default's one web process, or the tests' in-process
-queue), a broadcast is emitted here and now.
+Every web process's relay (parley.realtime.relay) reads each committed change from the
+outbox and pushes it to its own sockets; no push goes through Redis, so neither a
+writer that dies after its commit nor a Redis restart loses one. The handler that
+made the change does not fan it out either: it answers sooner, and the relay task
+delivers the changes waiting for it one after another.
 """
 
 import logging
 from typing import Any
 
-import socketio as python_socketio
-from flask import Flask, current_app
-
 from parley.extensions import socketio
 
 log = logging.getLogger(__name__)
 
-_PUBLISHER = "parley.broadcast"
-
-
-def init_app(app: Flask, manager: python_socketio.Manager) -> None:
-    """Publish this app's broadcasts through Redis when Redis links its instances.
-
-    A write-only app (a Celery worker) needs nothing more: its manager only publishes.
-    """
-    if isinstance(manager, python_socketio.RedisManager) and not manager.write_only:
-        # The emitter python-socketio documents for processes that hold no sockets.
-        app.extensions[_PUBLISHER] = python_socketio.RedisManager(
-            manager.redis_url, channel=manager.channel, write_only=True
-        )
-
 
 def broadcast(event: str, payload: dict[str, Any], namespace: str, to: str | None = None) -> None:
-    """Push to a room (or to every socket) of a namespace; log a failure, never raise.
-
-    The change it reports is already committed and acknowledged.
-    """
+    """Push to a room (or to every socket) of a namespace, in this process; log a
+    failure, never raise: the change it reports is committed and acknowledged."""
     try:
-        publisher = current_app.extensions.get(_PUBLISHER)
-        if publisher is None:
-            socketio.emit(event, payload, to=to, namespace=namespace)
-        else:
-            publisher.emit(event, payload, namespace=namespace, room=to)
+        socketio.emit(event, payload, to=to, namespace=namespace)
     except Exception:
         log.exception("push of %s to %s failed", event, to or "everyone")

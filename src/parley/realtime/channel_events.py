@@ -2,9 +2,11 @@
 
 Every socket of a member sits in its channel's room on /v2. A channel change is
 pushed to that room after its commit, as the event of the same name and schema the
-REST events endpoint replays. Sockets held by other instances are moved between
-rooms, and disconnected, through python-socketio's message queue; the registry
-(parley.services.sockets) says which sockets a user holds.
+REST events endpoint replays. Every web process's relay (parley.realtime.relay)
+delivers each change here, in the channel's seq order, and this module acts on the
+sockets that process holds: a new member's enter the room, a leaver's leave it before
+any later event of the channel is pushed, a signed-out session's are disconnected.
+The registry (parley.services.sockets) says which sockets a user holds.
 """
 
 import logging
@@ -63,13 +65,12 @@ def replay_to(sid: str, channel: Channel, after_seq: int) -> None:
     """
     config = current_app.config
     last = after_seq
-    local = holds(sid)  # a resume on connect, not a join made elsewhere: skip the queue
     try:
         if channel.last_seq - after_seq > config["REPLAY_MAX_EVENTS"]:
             raise StaleCursorError(f"more than {config['REPLAY_MAX_EVENTS']} events to replay")
         for page in history.replay_pages(channel, after_seq, config["REPLAY_PAGE_SIZE"]):
             for view in page:
-                _emit(view.kind.value, event_payload(view), sid, local=local)
+                _emit(view.kind.value, event_payload(view), sid)
             last = page[-1].seq
     except StaleCursorError as error:
         _emit(
@@ -78,11 +79,10 @@ def replay_to(sid: str, channel: Channel, after_seq: int) -> None:
                 {"channel_id": channel.id, "last_seq": channel.last_seq, "reason": error.message}
             ),
             sid,
-            local=local,
         )
         return
     resumed = _resumed_schema.dump({"channel_id": channel.id, "last_seq": last})
-    _emit("resumed", resumed, sid, local=local)
+    _emit("resumed", resumed, sid)
 
 
 def holds(sid: str) -> bool:
@@ -93,16 +93,16 @@ def holds(sid: str) -> bool:
     )
 
 
-def _emit(event: str, payload: dict[str, Any], to: str, *, local: bool = False) -> None:
-    """Emit on /v2 to one socket; `local` skips the queue (a socket held here)."""
+def _emit(event: str, payload: dict[str, Any], to: str) -> None:
+    """Emit on /v2 to one socket held here."""
     try:
-        socketio.emit(event, payload, to=to, namespace=V2_NAMESPACE, ignore_queue=local)
+        socketio.emit(event, payload, to=to, namespace=V2_NAMESPACE)
     except Exception:
         log.exception("push of %s to %s failed", event, to)
 
 
 def _push_change(event: events.ChannelChange) -> None:
-    """Push a committed channel change to the channel's member sockets."""
+    """Push a committed channel change to the channel's member sockets held here."""
     message = None
     user_id: int | None
     if isinstance(event, events.MemberJoined | events.MemberLeft):
@@ -114,31 +114,38 @@ def _push_change(event: events.ChannelChange) -> None:
         user_id = message.user_id
     view = EventView(event.channel_id, event.seq, _KINDS[type(event)], message, user_id)
     kind, payload = view.kind.value, event_payload(view)
+    leavers = _held_sids(event.user_id) if isinstance(event, events.MemberLeft) else []
+    for sid in leavers:  # out before anything, so that no later event reaches them
+        _move(sid, event.channel_id, enter=False)
     broadcast(kind, payload, V2_NAMESPACE, channel_room(event.channel_id))
+    for sid in leavers:  # they learn it too
+        _emit(kind, payload, sid)
     if isinstance(event, events.MemberJoined):
         _admit_sockets(event)
-    elif isinstance(event, events.MemberLeft):
-        # The leaver's sockets left the room before the commit; they learn it here.
-        for sid in sockets.sids_of_user(event.user_id):
-            _emit(kind, payload, sid)
 
 
 def _admit_sockets(joined: events.MemberJoined) -> None:
-    """Put a new member's sockets in the channel's room, then replay from the join on.
+    """Put a new member's sockets held here in the channel's room, then replay from
+    the join on.
 
-    The room is entered (through the queue, for another instance's socket) before the
-    events are read, so whatever the replay misses arrives live.
+    The room is entered before the events are read, so whatever the replay misses
+    arrives live (the relay delivers the channel's later events after this one).
     """
     channel = db.session.get(Channel, joined.channel_id)
     if channel is None:
         return
-    for sid in sockets.sids_of_user(joined.user_id):
+    for sid in _held_sids(joined.user_id):
         _move(sid, channel.id, enter=True)
         replay_to(sid, channel, joined.seq - 1)
 
 
+def _held_sids(user_id: int) -> list[str]:
+    """The user's sockets that this process holds."""
+    return [sid for sid in sockets.sids_of_user(user_id) if holds(sid)]
+
+
 def _move(sid: str, channel_id: int, *, enter: bool) -> None:
-    """Add a socket held by any instance to a channel's room, or take it out."""
+    """Add a socket held here to a channel's room, or take it out."""
     move = socketio.server.enter_room if enter else socketio.server.leave_room
     try:
         move(sid, channel_room(channel_id), namespace=V2_NAMESPACE)
@@ -147,8 +154,11 @@ def _move(sid: str, channel_id: int, *, enter: bool) -> None:
 
 
 def _disconnect_session(revoked: events.SessionRevoked) -> None:
-    """Disconnect a signed-out session's sockets, wherever they are held."""
-    for sid in sockets.forget_sessions(revoked.user_id, revoked.family):
+    """Disconnect a signed-out session's sockets held here (the registry forgot them
+    in the sign-out's transaction)."""
+    for sid in revoked.sids:
+        if not holds(sid):
+            continue
         try:
             socketio.server.disconnect(sid, namespace=V2_NAMESPACE)
         except Exception:
@@ -170,12 +180,6 @@ def on_domain_event(event: events.DomainEvent) -> None:
             _disconnect_session(event)
 
 
-def on_access_ending(event: events.MembershipEnding) -> None:
-    """Take a leaving member's sockets out of the channel's room (before the commit)."""
-    for sid in sockets.sids_of_user(event.user_id):
-        _move(sid, event.channel_id, enter=False)
-
-
 def resume(sid: str, user_id: int, cursors: dict[int, int]) -> None:
     """Replay each channel a connecting socket names a cursor for.
 
@@ -186,7 +190,7 @@ def resume(sid: str, user_id: int, cursors: dict[int, int]) -> None:
     for channel_id, after_seq in cursors.items():
         channel = db.session.get(Channel, channel_id) if channel_id in member_of else None
         if channel is None:
-            _emit("channel_unavailable", _unavailable(channel_id), sid, local=True)
+            _emit("channel_unavailable", _unavailable(channel_id), sid)
         else:
             replay_to(sid, channel, after_seq)
 
@@ -219,4 +223,5 @@ SUBSCRIBER = events.Subscriber(
     ),
     # /v2 carries channel events only; jobs and profiles are read over REST.
     ignores=frozenset({events.UserCreated, events.UserUpdated, events.JobFinished}),
+    relayed=True,
 )

@@ -1,8 +1,9 @@
 """The one module that emits v1 events: domain events in, Socket.IO events out.
 
-Services publish after their commit; this module loads what changed and pushes
-it to its audience through parley.realtime.broadcast, which logs a failed push
-and never raises: the write it reports is already committed and acknowledged.
+Every web process's relay (parley.realtime.relay) delivers each committed change
+here; this module loads what changed and pushes it to its audience among the sockets
+that process holds, through parley.realtime.broadcast, which logs a failed push and
+never raises: the write it reports is already committed and acknowledged.
 """
 
 from typing import Any
@@ -43,7 +44,7 @@ def updated_model_payload(model: User | Message) -> dict[str, Any]:
 
 
 def emit_updated_model(model: User | Message) -> None:
-    """Push a changed user or message to every v1 socket, in every process."""
+    """Push a changed user or message to every v1 socket this process holds."""
     _push("updated_model", updated_model_payload(model))
 
 
@@ -88,4 +89,5 @@ SUBSCRIBER = events.Subscriber(
     ignores=frozenset(
         {events.MessageDeleted, events.MemberJoined, events.MemberLeft, events.SessionRevoked}
     ),
+    relayed=True,
 )

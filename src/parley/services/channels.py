@@ -265,8 +265,6 @@ def _dismiss(user: User, channel: Channel) -> None:
         raise NotFoundError(f"user {user.id} is not a member of channel {channel.id}")
     db.session.delete(gone)
     seq = history.record(channel.id, EventKind.MEMBER_LEFT, user_id=user.id)
-    # Should the commit fail, the user stays a member whose open sockets get no more
-    # live events; reconnecting (as after any error) puts them back in the channel.
-    events.withdraw(events.MembershipEnding(channel.id, user.id))
+    # Its sockets leave the room when the relays deliver this, before any later event.
     events.publish_on_commit(events.MemberLeft(channel.id, user.id, seq))
     db.session.commit()

@@ -1,20 +1,22 @@
-"""Storing a new message at its channel's next seq, with its message_posted event."""
+"""Storing a new message at its channel's next seq, with its message_posted event in the
+channel's log and in the outbox."""
 
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, literal, select, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
 
+from parley import events, outbox
 from parley.extensions import db
-from parley.models import Channel, ChannelEvent, EventKind, Membership, Message
+from parley.models import Channel, ChannelEvent, EventKind, Membership, Message, OutboxEvent
 from parley.models.base import utcnow
 from parley.services import history
 
 
 def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
-    """Store a message and its event at the channel's next seq, committed; None if the
-    author is not a member of the channel.
+    """Store a message and its event at the channel's next seq, committed, with the
+    event in the outbox; None if the author is not a member of the channel.
 
     Seqs follow commit order because taking one locks the channel row until commit.
     On PostgreSQL one autocommitted statement checks the membership, takes the seq,
@@ -28,6 +30,7 @@ def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
     if db.engine.dialect.name != "postgresql":
         return _store_in_transaction(fields)
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    outbox.prepare_relay()
     now = utcnow()
     values = {**fields, "created_at": now, "updated_at": now}
     stored = db.session.scalars(
@@ -85,7 +88,25 @@ def _post_statement() -> Select[Message]:
             posted.c.created_at,
         ),
     )
-    return select(aliased(Message, posted)).add_cte(logged.cte("logged"))
+    boxed = insert(OutboxEvent).from_select(
+        ["kind", "channel_id", "seq", "data", "created_at"],
+        select(
+            literal(events.MessagePosted.__name__),
+            posted.c.channel_id,
+            posted.c.seq,
+            func.json_build_object(
+                "message_id", posted.c.id, "channel_id", posted.c.channel_id, "seq", posted.c.seq
+            ),
+            posted.c.created_at,
+        ),
+    )
+    # NOTIFY in the statement's transaction: listeners hear it when it commits.
+    notified = func.pg_notify(outbox.NOTIFY_CHANNEL, "")
+    return (
+        select(aliased(Message, posted), notified)
+        .add_cte(logged.cte("logged"))
+        .add_cte(boxed.cte("boxed"))
+    )
 
 
 def _store_in_transaction(fields: dict[str, Any]) -> Message | None:
@@ -105,5 +126,6 @@ def _store_in_transaction(fields: dict[str, Any]) -> Message | None:
             created_at=message.created_at,
         )
     )
+    outbox.record([events.MessagePosted(message.id, message.channel_id, message.seq)])
     db.session.commit()
     return message

@@ -61,9 +61,10 @@ def send_message(
     message, created = insert_or_find(store, sent_meanwhile)
     if not created:
         return message, False
-    events.publish_on_commit(events.MessagePosted(message.id, message.channel_id, message.seq))
-    # The message is committed already (message_store's one statement): this commit
-    # writes nothing, it hands the event over.
+    posted = events.MessagePosted(message.id, message.channel_id, message.seq)
+    events.publish_on_commit(posted, in_outbox=True)
+    # The message and its outbox row are committed already (message_store's one
+    # statement): this commit writes nothing, it hands the event to the subscribers.
     db.session.commit()
     return message, True
 

@@ -16,6 +16,7 @@ from parley.extensions import db
 from parley.models import Token, TokenKind, User
 from parley.models.base import utcnow
 from parley.security import hash_token, new_family, new_secret
+from parley.services import sockets
 from parley.services.errors import UnauthorizedError
 
 INVALID_REFRESH = "The refresh token is not valid; sign in again."
@@ -73,7 +74,8 @@ def revoke_family(user_id: int, family: str) -> None:
         .where(Token.user_id == user_id, Token.family == family, Token.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    events.publish_on_commit(events.SessionRevoked(user_id, family))
+    sids = sockets.forget_sessions(user_id, family)
+    events.publish_on_commit(events.SessionRevoked(user_id, family, sids))
     db.session.commit()
 
 

@@ -28,19 +28,15 @@ def sids_of_user(user_id: int) -> list[str]:
     )
 
 
-def forget_sessions(user_id: int, family: str | None = None) -> list[str]:
-    """Forget the sockets of one sign-in (or of all the user's); return their sids.
-
-    Commits: the caller disconnects them next.
-    """
+def forget_sessions(user_id: int, family: str | None = None) -> tuple[str, ...]:
+    """Forget the sockets of one sign-in (or of all the user's), in the caller's
+    transaction; return their sids, for the relays to disconnect after its commit."""
     condition = SocketSession.user_id == user_id
     if family is not None:
         condition &= SocketSession.family == family
-    sids = list(
+    return tuple(
         db.session.scalars(delete(SocketSession).where(condition).returning(SocketSession.sid))
     )
-    db.session.commit()
-    return sids
 
 
 def forget_ended(now: datetime) -> int:

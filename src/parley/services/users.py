@@ -9,7 +9,7 @@ from parley import events
 from parley.extensions import db
 from parley.models import User
 from parley.security import hash_password, password_needs_rehash, verify_password
-from parley.services import channels, presence, tokens
+from parley.services import channels, presence, sockets, tokens
 from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
 from parley.services.races import conflict_if_taken
 
@@ -47,7 +47,8 @@ def update_user(
         tokens.revoke_all(user)
     events.publish_on_commit(events.UserUpdated(user.id))
     if password is not None:  # every session ended: their sockets go too
-        events.publish_on_commit(events.SessionRevoked(user.id))
+        sids = sockets.forget_sessions(user.id)
+        events.publish_on_commit(events.SessionRevoked(user.id, sids=sids))
     with conflict_if_taken("nickname", NICKNAME_TAKEN):
         db.session.commit()
     return user

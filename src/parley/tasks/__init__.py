@@ -77,6 +77,7 @@ def _beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
         "parley.tasks.tokens.delete_dead_tokens": app.config["CLEANUP_INTERVAL"],
         "parley.tasks.tokens.forget_ended_sockets": app.config["CLEANUP_INTERVAL"],
         "parley.tasks.history.prune_channel_events": app.config["CLEANUP_INTERVAL"],
+        "parley.tasks.history.prune_outbox": app.config["CLEANUP_INTERVAL"],
     }
     return {
         task.rsplit(".", 1)[1]: {
