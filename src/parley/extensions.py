@@ -10,7 +10,7 @@ from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import MetaData
+from sqlalchemy import Connection, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic alter them later, on PostgreSQL and SQLite alike.
@@ -38,6 +38,13 @@ class Session(FlaskSession):
     parley.events.publish_on_commit, they are written to the outbox in the transaction,
     and reach the subscribers after the commit succeeds; a rollback drops them (Zulip's
     send_event_on_commit, with a transactional outbox)."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
+        """The connection a session was made for (the outbox relay's own), if any; else
+        Flask-SQLAlchemy's engine."""
+        if bind is None and isinstance(self.bind, Connection):
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
 
     def commit(self) -> None:
         """Write the transaction's events to the outbox, commit, then hand them over."""

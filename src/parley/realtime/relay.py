@@ -24,9 +24,11 @@ from contextlib import contextmanager
 
 import psycopg
 from flask import Flask
+from sqlalchemy import select
 
 from parley import events, outbox
 from parley.extensions import db, socketio
+from parley.models import Message
 from parley.outbox import Entry, Position
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,7 @@ class Relay:
         """The background task: drain, wait for a commit, again; for good."""
         while True:
             try:
-                with self._waiter() as wait:
+                with self._app.app_context(), _own_connection(), self._waiter() as wait:
                     while True:
                         wait(BUSY_WAIT_SECONDS if self.drain() else self._poll_seconds())
             except Exception:
@@ -88,20 +90,30 @@ class Relay:
     def drain(self) -> bool:
         """Deliver every event readable now; whether some wait for a running transaction
         (or for a seq before them)."""
-        with self._app.app_context():
-            self.prepare()
-            assert self._position is not None
-            waiting = True
-            while waiting:
-                entries, waiting = outbox.scan(self._position, BATCH)
-                for entry in entries:
-                    self._position = entry.position
-                    self._route(entry)
-                if len(entries) < BATCH:
-                    break
-            self._release_overdue()
-            db.session.remove()  # the rows read, the messages loaded: not kept
-            return waiting or bool(self._held)
+        if self._background:  # in the task's app context, on its own connection
+            return self._drain()
+        with self._app.app_context():  # a session of its own, not the committer's
+            try:
+                return self._drain()
+            finally:
+                db.session.remove()
+
+    def _drain(self) -> bool:
+        self.prepare()
+        assert self._position is not None
+        while True:
+            entries, waiting = outbox.scan(self._position, BATCH)
+            # Held here while the batch is routed: the session's identity map is weak.
+            loaded = _load_messages(entries)  # noqa: F841
+            for entry in entries:
+                self._position = entry.position
+                self._route(entry)
+            if waiting or len(entries) < BATCH:
+                break
+        self._release_overdue()
+        db.session.rollback()  # no read transaction stays open between drains
+        db.session.expunge_all()  # nor the rows it loaded
+        return waiting or bool(self._held)
 
     def _drain_inline(self) -> None:
         deadline = time.monotonic() + INLINE_WAIT_SECONDS
@@ -176,8 +188,40 @@ class Relay:
             def wait_for_notify(seconds: float) -> None:
                 for _ in connection.notifies(timeout=seconds, stop_after=1):
                     pass
+                # Those received meanwhile are served by the same drain.
+                for _ in connection.notifies(timeout=0):
+                    pass
 
             yield wait_for_notify
+
+
+@contextmanager
+def _own_connection() -> Iterator[None]:
+    """Give the relay task's session a connection of its own, held while it runs.
+
+    From the pool, the relay would queue for a connection behind every request
+    handler of a burst of posts, and the pushes would stall for seconds.
+    """
+    with db.engine.connect() as connection:
+        db.session.registry.set(db.session.session_factory(bind=connection))
+        try:
+            yield
+        finally:
+            db.session.remove()
+
+
+def _load_messages(entries: list[Entry]) -> list[Message]:
+    """Load the messages a batch of events is about in one query: the subscribers find
+    them in the session (while the caller holds them). A query per event would also
+    let every other greenlet of the process run between two events' pushes."""
+    wanted = {
+        event.message_id
+        for event in (entry.event for entry in entries)
+        if isinstance(event, events.MessagePosted | events.MessageEdited | events.MessageDeleted)
+    }
+    if not wanted:
+        return []
+    return list(db.session.scalars(select(Message).where(Message.id.in_(wanted))))
 
 
 def init_app(app: Flask, *, background: bool) -> None:
