@@ -2,31 +2,31 @@
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+Number = TypeVar("Number", int, float)
 
 
 def _env_int(name: str, default: int) -> int:
     """Read an integer setting, failing loudly on a malformed value."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
+    return _env_number(name, default, int, "an integer")
 
 
 def _env_float(name: str, default: float) -> float:
     """Read a number setting, failing loudly on a malformed value."""
+    return _env_number(name, default, float, "a number")
+
+
+def _env_number(name: str, default: Number, parse: Callable[[str], Number], what: str) -> Number:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        return parse(raw)
     except ValueError:
-        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
+        raise ValueError(f"environment variable {name} must be {what}, got {raw!r}") from None
 
 
 def _env_bool(name: str, default: bool) -> bool:
