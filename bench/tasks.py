@@ -97,6 +97,7 @@ def main() -> None:
                 messages.post_message(author.id, room.id, f"see {site.url('/page')}?n={n}").id
                 for n in range(options.previews)
             ]
+            db.session.commit()
             # Posting queued their previews already: clear them, to time them alone.
         queue.delete(settings["CELERY_QUEUE"])
         worker = subprocess.Popen(worker_command(concurrency=2), env=env, cwd=ROOT)
@@ -152,7 +153,9 @@ def main() -> None:
 def _make_author() -> User:
     from parley.services import users
 
-    return users.create_user("bench-author", "bench-password")
+    author = users.create_user("bench-author", "bench-password")
+    db.session.commit()
+    return author
 
 
 if __name__ == "__main__":

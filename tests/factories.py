@@ -1,37 +1,45 @@
-"""Test data made through the same services the API uses."""
+"""Test data made through the same services the API uses, each committed as the unit of
+work of a request would be."""
 
 import base64
 import itertools
-from typing import Any
+from typing import Any, TypeVar
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from parley.extensions import db
 from parley.models import Channel, ChannelKind, Message, User
 from parley.services import channels, messages, tokens, users
 
 PASSWORD = "correct horse"
 _numbers = itertools.count(1)
+Made = TypeVar("Made")
 
 
 def make_user(nickname: str | None = None, password: str = PASSWORD) -> User:
     """A signed-up user (a member of the default channel)."""
-    return users.create_user(nickname or f"user{next(_numbers)}", password)
+    return _committed(users.create_user(nickname or f"user{next(_numbers)}", password))
 
 
 def make_message(author: User, source: str = "hello") -> Message:
     """A message in the default channel."""
-    return messages.post_message(author.id, channels.default_channel_id(), source)
+    return _committed(messages.post_message(author.id, channels.default_channel_id(), source))
 
 
 def make_private_channel(member: User, name: str = "secret") -> Channel:
     """A private channel with one member, its owner."""
-    return channels.create_channel(member, name, ChannelKind.PRIVATE)
+    return _committed(channels.create_channel(member, name, ChannelKind.PRIVATE))
 
 
 def bearer(user: User) -> dict[str, str]:
     """Headers authenticating as the user with their v1 token."""
-    return {"Authorization": f"Bearer {tokens.issue_api_token(user)}"}
+    return {"Authorization": f"Bearer {_committed(tokens.issue_api_token(user))}"}
+
+
+def _committed(made: Made) -> Made:
+    db.session.commit()
+    return made
 
 
 def basic(nickname: str, password: str = PASSWORD) -> dict[str, str]:

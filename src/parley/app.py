@@ -9,12 +9,13 @@ from flask import Flask
 
 from parley.config import Config, config_from_env
 from parley.json_provider import OrjsonProvider
+from parley.unit_of_work import UnitOfWorkFlask
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
     """Build a Parley app; tests pass their own config class."""
     config = config or config_from_env()
-    app = Flask(__name__, instance_path=config.INSTANCE_PATH, static_folder=None)
+    app = UnitOfWorkFlask(__name__, instance_path=config.INSTANCE_PATH, static_folder=None)
     app.json = OrjsonProvider(app)
     app.config.from_object(config)
     load_secret_key(app)

@@ -1,5 +1,6 @@
 """Flask extensions, created unconfigured; the factory calls init_app on each."""
 
+from collections.abc import Callable
 from typing import Any
 
 from apifairy import APIFairy
@@ -10,8 +11,8 @@ from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import Connection, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import Connection, MetaData, event
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState
 
 # Named constraints let Alembic alter them later, on PostgreSQL and SQLite alike.
 NAMING_CONVENTION = {
@@ -29,15 +30,28 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# Where a session keeps the domain events of its open transaction (parley.events).
+# What a session keeps about its open transaction: the domain events staged in it
+# (parley.events), the callbacks to run after its commit, and whether it wrote.
 STAGED_EVENTS = "parley.staged_events"
+AFTER_COMMIT = "parley.after_commit"
+WROTE = "parley.wrote"
 
 
 class Session(FlaskSession):
-    """Flask-SQLAlchemy's session, whose transaction carries domain events: staged with
-    parley.events.publish_on_commit, they are written to the outbox in the transaction,
-    and reach the subscribers after the commit succeeds; a rollback drops them (Zulip's
-    send_event_on_commit, with a transactional outbox)."""
+    """Flask-SQLAlchemy's session, whose transaction is a unit of work: domain events
+    staged with parley.events.publish_on_commit are written to the outbox in it and
+    reach the subscribers after the commit succeeds, as do callbacks registered with
+    after_commit; a rollback drops both (Zulip's send_event_on_commit and Django's
+    on_commit, with a transactional outbox). Services stage and flush; the boundary
+    (parley.unit_of_work) commits once."""
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this transaction commits (never if it rolls back)."""
+        self.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+    def has_written(self) -> bool:
+        """Whether the open transaction holds writes (pending, flushed or executed)."""
+        return bool(self.new or self.dirty or self.deleted or self.info.get(WROTE))
 
     def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
         """The connection a session was made for (the outbox relay's own), if any; else
@@ -54,22 +68,41 @@ class Session(FlaskSession):
 
             outbox.record([event for event, in_outbox in staged if not in_outbox])
         super().commit()
+        self.info.pop(WROTE, None)
+        callbacks: list[Callable[[], None]] = self.info.pop(AFTER_COMMIT, [])
         if staged:
             from parley import events, outbox
 
             for event, _ in staged:
                 events.deliver(event)
             outbox.wake_relay()
+        for callback in callbacks:
+            callback()
 
     def rollback(self) -> None:
-        """Roll back, dropping the transaction's events."""
-        self.info.pop(STAGED_EVENTS, None)
+        """Roll back, dropping the transaction's events and callbacks."""
+        self._forget_transaction()
         super().rollback()
 
     def close(self) -> None:
-        """Close (rolling back what was not committed), dropping its events."""
-        self.info.pop(STAGED_EVENTS, None)
+        """Close (rolling back what was not committed), dropping its events and callbacks."""
+        self._forget_transaction()
         super().close()
+
+    def _forget_transaction(self) -> None:
+        for key in (STAGED_EVENTS, AFTER_COMMIT, WROTE):
+            self.info.pop(key, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, flush_context: Any) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
 
 
 # A session lives for one request or task: reloading every row right after its own

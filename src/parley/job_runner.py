@@ -62,6 +62,9 @@ def execute(job: Job) -> dict[str, Any]:
         except Exception as error:  # the view's own errors become its answer, as in a request
             db.session.rollback()
             response = app.make_response(_error_answer(app, error))
+        else:
+            if response.status_code >= 400:  # a failed request's writes are not kept
+                db.session.rollback()
         response = app.process_response(response)
         return {
             "status": response.status_code,

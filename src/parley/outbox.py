@@ -132,7 +132,6 @@ def first_seq_since(channel_id: int, start: Position) -> int | None:
 def prune_before(moment: datetime) -> int:
     """Delete rows older than `moment`; return how many."""
     deleted = db.session.execute(delete(OutboxEvent).where(OutboxEvent.created_at < moment))
-    db.session.commit()
     return int(deleted.rowcount)  # type: ignore[attr-defined]
 
 

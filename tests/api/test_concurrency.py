@@ -28,10 +28,13 @@ def postgres_app(app: Flask) -> Flask:
 
 
 def in_own_context(app: Flask, work: object) -> object:
-    """Run work in a fresh app context, so with its own session and connection."""
+    """Run work as one unit of work in a fresh app context, so with its own session and
+    connection, committed as a request's would be."""
     with app.app_context():
         try:
-            return work()  # type: ignore[operator]
+            done = work()  # type: ignore[operator]
+            db.session.commit()
+            return done
         finally:
             db.session.remove()
 

@@ -125,6 +125,7 @@ def test_v1_sees_only_the_default_channel(client: FlaskClient) -> None:
     private = make_private_channel(author)
 
     hidden = messages.post_message(author.id, private.id, "not for v1")
+    db.session.commit()
 
     assert client.get("/api/messages").json["messages"] == []
     assert client.get(f"/api/messages/{hidden.id}").status_code == 404

@@ -91,6 +91,7 @@ def test_messages_of_other_channels_never_reach_v1_sockets(
     sockets[0].get_received()
 
     messages.post_message(author.id, private.id, "hidden")
+    db.session.commit()
 
     assert pushes(sockets[0], "Message") == []
 
@@ -185,6 +186,7 @@ def test_sweep_takes_silent_users_offline(sockets: list[SocketIOTestClient]) -> 
     sockets[0].get_received()
 
     swept = presence.sweep_silent(timedelta(seconds=60))
+    db.session.commit()
 
     assert swept == [silent.id]
     assert [(p["model"]["nickname"], p["model"]["online"]) for p in pushes(sockets[0])] == [

@@ -18,7 +18,7 @@ from typing import Any
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
 
-from parley import job_runner
+from parley import job_runner, unit_of_work
 from parley.api.auth import current_user
 from parley.api.errors import error_response
 from parley.models.job import IDEMPOTENCY_KEY_MAX_LENGTH
@@ -57,8 +57,9 @@ def async_request(status_endpoint: str) -> Callable[[View], View]:
                 job, created = jobs.start_job(current_user(), job_request, key)
             except ConflictError as error:
                 return error_response(422, error.reason, {error.field: [error.reason]})
-            if created:
-                queue_job(job.id)
+            if created:  # once the job row is committed, or the task could miss it
+                job_id = job.id
+                unit_of_work.after_commit(lambda: queue_job(job_id))
             location = url_for(status_endpoint, job_id=job.id, _external=True)
             return job_body(job, location), 202, {"Location": location}
 

@@ -25,6 +25,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from parley.extensions import limiter, socketio
 from parley.rate_limits import too_many_body
+from parley.unit_of_work import socket_unit
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,18 @@ _window = MovingWindowRateLimiter(MemoryStorage())
 def on_client_event(
     event: str, namespace: str, ack: Callable[[int, dict[str, Any]], Any] | None = None
 ) -> Callable[[Handler], Handler]:
-    """Register a handler of a client event, run only while the socket is within budget;
-    `ack` shapes the refusal (status, envelope) as the namespace's acks are shaped."""
+    """Register a handler of a client event, run as one unit of work only while the
+    socket is within budget; `ack` shapes the refusal (status, envelope) as the
+    namespace's acks are shaped."""
 
     def register(handler: Handler) -> Handler:
+        unit = socket_unit(handler)
+
         @functools.wraps(handler)
         def limited(*args: Any) -> Any:
             refusal = _over_budget(namespace)
             if refusal is None:
-                return handler(*args)
+                return unit(*args)
             return refusal if ack is None else ack(429, refusal)
 
         socketio.on(event, namespace=namespace)(limited)

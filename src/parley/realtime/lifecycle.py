@@ -17,6 +17,7 @@ from flask import request
 
 from parley.api.errors import error_body
 from parley.extensions import socketio
+from parley.unit_of_work import socket_unit
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,18 @@ def is_client_event(namespace: str) -> bool:
 
 
 def on_lifecycle(event: str, namespace: str) -> Callable[[Handler], Handler]:
-    """Register a `connect` or `disconnect` handler that a client's event of the same
-    name cannot run: the client's ack gets a 400 instead."""
+    """Register a `connect` or `disconnect` handler, run as one unit of work, that a
+    client's event of the same name cannot run: the client's ack gets a 400 instead."""
 
     def register(handler: Handler) -> Handler:
+        unit = socket_unit(handler)
+
         @functools.wraps(handler)
         def guarded(*args: Any) -> Any:
             if is_client_event(namespace):
                 log.warning("refused a client event named %r on %s", event, namespace)
                 return error_body(400, f"'{event}' is a connection event; clients cannot send it.")
-            return handler(*args)
+            return unit(*args)
 
         socketio.on(event, namespace=namespace)(guarded)
         return handler

@@ -10,6 +10,11 @@ positions follow transaction ids, which commit out of order, so a seq that arriv
 before the one it follows is held until that one arrives (a member's sockets leave
 the room before any later event of the channel is pushed).
 
+Reading stops at the oldest transaction still running anywhere on the database server,
+so a transaction that writes and then waits (on a page, a broker, a user) holds back
+every push until it ends: units of work commit as soon as their work is done, and link
+previews are fetched outside any transaction.
+
 A web process (gevent) runs the relay as a background task, woken by PostgreSQL's
 LISTEN/NOTIFY at each commit (on SQLite, by its own commits, and by polling for other
 processes'). Elsewhere (the tests' threads, `flask run`) the process that commits

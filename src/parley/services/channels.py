@@ -165,7 +165,6 @@ def create_channel(creator: User, name: str, kind: ChannelKind, topic: str = "")
         db.session.add(channel)
         db.session.flush()
         add_member(creator, channel, MemberRole.OWNER)
-        db.session.commit()
     return channel
 
 
@@ -184,7 +183,6 @@ def open_direct(user: User, other: User) -> tuple[Channel, bool]:
         db.session.flush()
         for member in (user, other):
             add_member(member, channel)
-        db.session.commit()
         return channel
 
     def opened_meanwhile() -> Channel | None:
@@ -252,7 +250,7 @@ def add_member(user: User, channel: Channel, role: MemberRole = MemberRole.MEMBE
 def _admit(user: User, channel: Channel) -> bool:
     try:
         seq = add_member(user, channel)
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # a concurrent join of the same user won
         db.session.rollback()
         return False
@@ -267,4 +265,3 @@ def _dismiss(user: User, channel: Channel) -> None:
     seq = history.record(channel.id, EventKind.MEMBER_LEFT, user_id=user.id)
     # Its sockets leave the room when the relays deliver this, before any later event.
     events.publish_on_commit(events.MemberLeft(channel.id, user.id, seq))
-    db.session.commit()

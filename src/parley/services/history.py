@@ -133,5 +133,4 @@ def replay_pages(channel: Channel, after_seq: int, page_size: int) -> Iterator[l
 def prune_before(moment: datetime) -> int:
     """Delete events older than `moment`; return how many. Older cursors must resync."""
     deleted = db.session.execute(delete(ChannelEvent).where(ChannelEvent.created_at < moment))
-    db.session.commit()
     return int(deleted.rowcount)  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ def start_job(
     def record() -> Job:
         job = Job(user_id=user.id, idempotency_key=idempotency_key, request=request)
         db.session.add(job)
-        db.session.commit()
+        db.session.flush()
         return job
 
     def retried_meanwhile() -> Job | None:
@@ -57,6 +57,7 @@ def claim(job_id: str) -> Job | None:
         .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, updated_at=utcnow())
         .returning(Job)
     )
+    # Its own unit: an attempt counts even when the worker dies during it.
     db.session.commit()
     return claimed
 
@@ -67,7 +68,6 @@ def finish(job: Job, response: dict[str, Any]) -> None:
     job.status = JobStatus.DONE
     job.finished_at = utcnow()
     events.publish_on_commit(events.JobFinished(job.id, job.user_id))
-    db.session.commit()
 
 
 def stalled(older_than: datetime) -> Sequence[str]:
@@ -80,13 +80,11 @@ def stalled(older_than: datetime) -> Sequence[str]:
 def touch(job_ids: Sequence[str]) -> None:
     """Note that these jobs were queued again, so one sweep does not requeue them twice."""
     db.session.execute(update(Job).where(Job.id.in_(job_ids)).values(updated_at=utcnow()))
-    db.session.commit()
 
 
 def delete_finished_before(moment: datetime) -> int:
     """Forget the answers of jobs finished before `moment`; return how many."""
     deleted = db.session.execute(delete(Job).where(Job.finished_at < moment))
-    db.session.commit()
     return int(deleted.rowcount)  # type: ignore[attr-defined]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
 
-from parley import events, outbox
+from parley import events, outbox, unit_of_work
 from parley.extensions import db
 from parley.models import Channel, ChannelEvent, EventKind, Membership, Message, OutboxEvent
 from parley.models.base import utcnow
@@ -15,8 +15,8 @@ from parley.services import history
 
 
 def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
-    """Store a message and its event at the channel's next seq, committed, with the
-    event in the outbox; None if the author is not a member of the channel.
+    """Store a message and its event at the channel's next seq, with the event staged
+    for the outbox; None if the author is not a member of the channel.
 
     Seqs follow commit order because taking one locks the channel row until commit.
     On PostgreSQL one autocommitted statement checks the membership, takes the seq,
@@ -25,10 +25,15 @@ def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
     thousands of sockets, and every other poster in the channel, on every instance,
     would wait with it. A member who leaves concurrently posts before leaving or not
     at all.
+
+    That statement is its own transaction. So it is taken only when the unit of work
+    has written nothing yet (a socket post, most REST posts): composed after other
+    writes, a post joins their transaction instead, and holds the channel's lock until
+    the unit commits.
     """
-    db.session.commit()  # end the read transaction: the next one is the statement alone
-    if db.engine.dialect.name != "postgresql":
+    if db.engine.dialect.name != "postgresql" or unit_of_work.has_written():
         return _store_in_transaction(fields)
+    db.session.commit()  # end the read transaction (it wrote nothing): the next is the statement
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     outbox.prepare_relay()
     now = utcnow()
@@ -37,6 +42,9 @@ def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
         _post_statement(), {_PARAMETER.format(name): value for name, value in values.items()}
     ).one_or_none()
     db.session.commit()  # gives the connection back, and its isolation level with it
+    if stored is not None:
+        posted = events.MessagePosted(stored.id, stored.channel_id, stored.seq)
+        events.publish_on_commit(posted, in_outbox=True)  # for the unit's commit to hand over
     return stored
 
 
@@ -110,7 +118,8 @@ def _post_statement() -> Select[Message]:
 
 
 def _store_in_transaction(fields: dict[str, Any]) -> Message | None:
-    """SQLite has no UPDATE inside WITH, and it runs one writer at a time anyway."""
+    """The post in the unit of work's transaction: on SQLite (no UPDATE inside WITH, and
+    one writer at a time anyway), or after other writes."""
     if db.session.get(Membership, (fields["channel_id"], fields["user_id"])) is None:
         return None
     message = Message(seq=history.next_seq(fields["channel_id"]), **fields)
@@ -126,6 +135,5 @@ def _store_in_transaction(fields: dict[str, Any]) -> Message | None:
             created_at=message.created_at,
         )
     )
-    outbox.record([events.MessagePosted(message.id, message.channel_id, message.seq)])
-    db.session.commit()
+    events.publish_on_commit(events.MessagePosted(message.id, message.channel_id, message.seq))
     return message

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, bindparam, select, update
 
-from parley import events, read_cache
+from parley import events, read_cache, unit_of_work
 from parley.extensions import db
 from parley.models import Channel, EventKind, Message
 from parley.models.base import utcnow
@@ -59,14 +59,7 @@ def send_message(
         return _find_by_client_msg_id(author_id, channel_id, client_msg_id)
 
     message, created = insert_or_find(store, sent_meanwhile)
-    if not created:
-        return message, False
-    posted = events.MessagePosted(message.id, message.channel_id, message.seq)
-    events.publish_on_commit(posted, in_outbox=True)
-    # The message and its outbox row are committed already (message_store's one
-    # statement): this commit writes nothing, it hands the event to the subscribers.
-    db.session.commit()
-    return message, True
+    return message, created
 
 
 def edit_message(editor_id: int, channel_id: int, message_id: int, source: str) -> Message:
@@ -80,7 +73,6 @@ def edit_message(editor_id: int, channel_id: int, message_id: int, source: str) 
         message.channel_id, EventKind.MESSAGE_EDITED, message_id=message.id, user_id=editor_id
     )
     events.publish_on_commit(events.MessageEdited(message.id, message.channel_id, seq))
-    db.session.commit()
     return message
 
 
@@ -95,7 +87,6 @@ def delete_message(deleter_id: int, channel_id: int, message_id: int) -> None:
         message.channel_id, EventKind.MESSAGE_DELETED, message_id=message.id, user_id=deleter_id
     )
     events.publish_on_commit(events.MessageDeleted(message.id, message.channel_id, seq))
-    db.session.commit()
 
 
 def store_previews(message_id: int, source: str, previews: list[dict[str, Any]]) -> bool:
@@ -112,7 +103,6 @@ def store_previews(message_id: int, source: str, previews: list[dict[str, Any]])
         .returning(Message.channel_id, Message.user_id)
     ).one_or_none()
     if stored is None:
-        db.session.commit()
         return False
     channel_id, author_id = stored
     seq = (
@@ -125,9 +115,10 @@ def store_previews(message_id: int, source: str, previews: list[dict[str, Any]])
     if seq is not None:
         edited = events.MessageEdited(message_id, channel_id, seq, source_changed=False)
         events.publish_on_commit(edited)
-    db.session.commit()
-    if seq is None:  # no news for anyone, but updated_at moved: cached pages must not keep the old
-        read_cache.invalidate(read_cache.CHANNEL_PAGES, channel_id)
+    else:  # no news for anyone, but updated_at moved: cached pages must not keep the old
+        unit_of_work.after_commit(
+            lambda: read_cache.invalidate(read_cache.CHANNEL_PAGES, channel_id)
+        )
     return True
 
 

@@ -28,7 +28,6 @@ def mark_seen(user: User) -> None:
     # Only coming online is news to others; a later last_seen_at shows in updated_at.
     if came_online:
         events.publish_on_commit(events.UserUpdated(user.id, presence_changed=True))
-    db.session.commit()
 
 
 def mark_offline(user: User) -> None:
@@ -37,7 +36,6 @@ def mark_offline(user: User) -> None:
         return
     user.online = False
     events.publish_on_commit(events.UserUpdated(user.id, presence_changed=True))
-    db.session.commit()
 
 
 def sweep_silent(silence: timedelta) -> list[int]:
@@ -57,5 +55,4 @@ def sweep_silent(silence: timedelta) -> list[int]:
     )
     for user_id in swept:
         events.publish_on_commit(events.UserUpdated(user_id, presence_changed=True))
-    db.session.commit()
     return swept

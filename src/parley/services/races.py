@@ -2,7 +2,9 @@
 
 Checking before inserting leaves a window in which another writer inserts the same
 row; the unique index closes it, and the loser of the race meets an IntegrityError.
-These helpers say, once, what losing means: the winner's row, or a conflict.
+These helpers say, once, what losing means: the winner's row, or a conflict. Losing
+rolls back the unit of work so far, so make the guarded write the unit's first (what
+authentication wrote before it, a presence ping, is all that can go with it).
 """
 
 from collections.abc import Callable, Iterator
@@ -20,7 +22,7 @@ Row = TypeVar("Row")
 def insert_or_find(
     write: Callable[[], Row], find_winner: Callable[[], Row | None]
 ) -> tuple[Row, bool]:
-    """Run `write`, which commits a row a unique index guards: (its row, True); or, when
+    """Run `write`, which flushes a row a unique index guards: (its row, True); or, when
     a concurrent writer won the index, roll back and return (the winner, False). A
     violation with no winner to find is not a race and is raised."""
     try:
@@ -35,7 +37,7 @@ def insert_or_find(
 
 @contextmanager
 def conflict_if_taken(field: str, reason: str) -> Iterator[None]:
-    """Around a commit that a concurrent writer may have beaten to a unique value: roll
+    """Around a flush that a concurrent writer may have beaten to a unique value: roll
     back and answer a ConflictError naming the field, as the check before it would."""
     try:
         yield

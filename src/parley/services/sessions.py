@@ -34,9 +34,7 @@ class TokenPair:
 
 def sign_in(user: User) -> TokenPair:
     """Start a session: a new family with its first pair."""
-    pair = _issue_pair(user, new_family())
-    db.session.commit()
-    return pair
+    return _issue_pair(user, new_family())
 
 
 def refresh(secret: str) -> TokenPair:
@@ -61,10 +59,10 @@ def refresh(secret: str) -> TokenPair:
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
         revoke_family(token.user_id, token.family)
+        # The request fails, and its unit of work with it; the revocation must stand.
+        db.session.commit()
         raise UnauthorizedError(INVALID_REFRESH)
-    pair = _issue_pair(token.user, token.family)
-    db.session.commit()
-    return pair
+    return _issue_pair(token.user, token.family)
 
 
 def revoke_family(user_id: int, family: str) -> None:
@@ -76,7 +74,6 @@ def revoke_family(user_id: int, family: str) -> None:
     )
     sids = sockets.forget_sessions(user_id, family)
     events.publish_on_commit(events.SessionRevoked(user_id, family, sids))
-    db.session.commit()
 
 
 def _issue_pair(user: User, family: str) -> TokenPair:

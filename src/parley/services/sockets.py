@@ -9,16 +9,14 @@ from parley.models import SocketSession, Token
 
 
 def register(sid: str, token: Token) -> None:
-    """Remember a socket that connected with this access token, and commit."""
+    """Remember a socket that connected with this access token."""
     assert token.family is not None  # v2 access tokens always belong to a sign-in
     db.session.add(SocketSession(sid=sid, user_id=token.user_id, family=token.family))
-    db.session.commit()
 
 
 def unregister(sid: str) -> None:
-    """Forget a socket that went away, and commit."""
+    """Forget a socket that went away."""
     db.session.execute(delete(SocketSession).where(SocketSession.sid == sid))
-    db.session.commit()
 
 
 def sids_of_user(user_id: int) -> list[str]:
@@ -52,5 +50,4 @@ def forget_ended(now: datetime) -> int:
         Token.expires_at > now,
     )
     deleted = db.session.execute(delete(SocketSession).where(~live_token))
-    db.session.commit()
     return int(deleted.rowcount)  # type: ignore[attr-defined]

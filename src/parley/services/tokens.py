@@ -7,6 +7,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 
+from parley import unit_of_work
 from parley.extensions import db
 from parley.models import Token, TokenKind, User
 from parley.models.base import utcnow
@@ -34,9 +35,8 @@ def issue_api_token(user: User) -> str:
     db.session.add(
         Token(user_id=user.id, kind=TokenKind.API, token_hash=hash_token(secret), salt=salt)
     )
-    db.session.commit()
     if token is not None:  # retired: its old secret is refused from every cache too
-        invalidate(USER_TOKENS, user.id)
+        unit_of_work.after_commit(lambda: invalidate(USER_TOKENS, user.id))
     return secret
 
 
@@ -100,10 +100,10 @@ def _token_by_hash(kinds: tuple[TokenKind, ...]) -> Select[Token]:
 
 
 def revoke(token: Token) -> None:
-    """Revoke one token and commit; no process accepts it from its cache after that."""
+    """Revoke one token; once that commits, no process accepts it from its cache."""
     token.revoked_at = utcnow()
-    db.session.commit()
-    invalidate(USER_TOKENS, token.user_id)
+    user_id = token.user_id
+    unit_of_work.after_commit(lambda: invalidate(USER_TOKENS, user_id))
 
 
 def revoke_all(user: User) -> None:
@@ -123,5 +123,4 @@ def delete_dead_before(moment: datetime) -> int:
     deleted = db.session.execute(
         delete(Token).where(or_(Token.revoked_at < moment, Token.expires_at < moment))
     )
-    db.session.commit()
     return int(deleted.rowcount)  # type: ignore[attr-defined]

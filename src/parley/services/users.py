@@ -26,7 +26,6 @@ def create_user(nickname: str, password: str) -> User:
         db.session.flush()
         events.publish_on_commit(events.UserCreated(user.id))
         channels.add_member(user, channels.default_channel())
-        db.session.commit()
     return user
 
 
@@ -50,7 +49,7 @@ def update_user(
         sids = sockets.forget_sessions(user.id)
         events.publish_on_commit(events.SessionRevoked(user.id, sids=sids))
     with conflict_if_taken("nickname", NICKNAME_TAKEN):
-        db.session.commit()
+        db.session.flush()
     return user
 
 
@@ -97,6 +96,5 @@ def authenticate(nickname: str, password: str) -> User | None:
         return None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-        db.session.commit()
     presence.mark_seen(user)  # every authenticated call is a ping, as in Flack
     return user

@@ -11,6 +11,7 @@ from celery import Celery, Task
 from flask import Flask
 from kombu.entity import Queue
 
+from parley.extensions import db
 from parley.redis_urls import for_kombu
 
 # Without Redis, tasks queue in this process (the tests; `parley serve` always has Redis).
@@ -21,9 +22,18 @@ def init_app(app: Flask) -> Celery:
     """Create the Celery app for this Flask app, with the periodic jobs on beat."""
 
     class FlaskTask(Task):  # type: ignore[misc]
+        """A task in the app context, as one unit of work: committed when it returns,
+        rolled back when it raises (and is retried, or fails)."""
+
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    result = self.run(*args, **kwargs)
+                except BaseException:
+                    db.session.rollback()
+                    raise
+                db.session.commit()
+                return result
 
     broker_url = app.config["CELERY_BROKER_URL"] or for_kombu(app.config["REDIS_URL"]) or IN_PROCESS
     visibility = app.config["CELERY_VISIBILITY_TIMEOUT"]

@@ -1,13 +1,14 @@
 """Asynchronous requests run here, and beat keeps the jobs table tidy."""
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from celery import shared_task
 from flask import current_app
 from kombu.exceptions import OperationalError as BrokerError
 
-from parley import job_runner
+from parley import job_runner, unit_of_work
 from parley.models.base import utcnow
 from parley.services import jobs
 
@@ -32,7 +33,7 @@ def run_job(job_id: str) -> None:
 
 
 def queue_job(job_id: str) -> None:
-    """Queue the job's task. The job row is already committed: if the broker is down,
+    """Queue the job's task, once the job row is committed: if the broker is down,
     the stalled-job sweep queues it again later, so the 202 still holds."""
     try:
         run_job.delay(job_id)
@@ -48,9 +49,13 @@ def requeue_stalled_jobs() -> int:
     stalled = jobs.stalled(quiet_since)
     if stalled:
         jobs.touch(stalled)
-        for job_id in stalled:
-            queue_job(job_id)
+        unit_of_work.after_commit(lambda: _queue_all(stalled))
     return len(stalled)
+
+
+def _queue_all(job_ids: Sequence[str]) -> None:
+    for job_id in job_ids:
+        queue_job(job_id)
 
 
 @shared_task
