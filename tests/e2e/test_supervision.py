@@ -79,13 +79,22 @@ class Poster(threading.Thread):
         self.stopping.set()
         self.join(timeout=30)
 
-    def assert_nothing_lost(self) -> None:
-        """Every acknowledged post became a message that the API serves."""
+    def assert_nothing_lost(self) -> int:
+        """Every acknowledged post became a message that the API serves; how many."""
         for source, location in self.accepted:
             status, message = answer_of(location, self.bearer, timeout=60)
             assert (status, message["source"]) == (201, source), (location, status, message)
             status, _, stored = call(f"{self.url}/api/messages/{message['id']}")
             assert (status, stored["source"]) == (200, source)
+        return len(self.accepted)
+
+
+def report_fault(victim: str, before: int, seconds: float, stored: int) -> None:
+    """One row of the fault table (run with -s to see it)."""
+    print(
+        f"FAULT {victim}: killed after {before} acknowledged posts, running again after "
+        f"{seconds:.1f} s; {stored} acknowledged in all, every one stored"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -104,17 +113,17 @@ def test_a_killed_process_of_serve_comes_back_under_load(served: Supervised, vic
     poster.start()
     try:
         wait_until(lambda: len(poster.accepted) >= 5)
+        before = len(poster.accepted)
         old_pid = served.kill(victim)
 
         seconds = served.wait_restarted(victim, old_pid, RESTART_SECONDS)
 
-        print(f"{victim}: running again after {seconds:.1f} s")
         wait_until(lambda: call(f"{served.url}/healthz")[0] == 200)
         accepted = len(poster.accepted)
         wait_until(lambda: len(poster.accepted) >= accepted + 5)
     finally:
         poster.stop()
-    poster.assert_nothing_lost()
+    report_fault(victim, before, seconds, poster.assert_nothing_lost())
 
 
 def test_jobs_queued_before_the_embedded_redis_dies_complete(served: Supervised) -> None:
@@ -124,10 +133,10 @@ def test_jobs_queued_before_the_embedded_redis_dies_complete(served: Supervised)
     try:
         poster.start()
         wait_until(lambda: len(poster.accepted) >= 20)
+        before = len(poster.accepted)
         old_pid = served.kill("redis")
 
         seconds = served.wait_restarted("redis", old_pid, RESTART_SECONDS)
-        print(f"redis: running again after {seconds:.1f} s")
         accepted = len(poster.accepted)
         wait_until(lambda: len(poster.accepted) >= accepted + 5)
     finally:
@@ -135,7 +144,7 @@ def test_jobs_queued_before_the_embedded_redis_dies_complete(served: Supervised)
         with supervisor_client(served.run_dir) as client:
             client.supervisor.startProcess("worker")
     # The jobs queued before the kill waited in Redis's append-only file for the worker.
-    poster.assert_nothing_lost()
+    report_fault("redis (worker stopped)", before, seconds, poster.assert_nothing_lost())
 
 
 def test_a_killed_instance_of_the_cluster_comes_back(tmp_path: Path) -> None:
@@ -166,16 +175,16 @@ def test_a_killed_instance_of_the_cluster_comes_back(tmp_path: Path) -> None:
             poster.start()
             try:
                 wait_until(lambda: len(poster.accepted) >= 5)
+                before = len(poster.accepted)
                 old_pid = cluster.kill("web1")
 
                 seconds = cluster.wait_restarted("web1", old_pid, RESTART_SECONDS)
                 balancer.wait_until_all_up(RESTART_SECONDS)
-                print(f"web1: running again after {seconds:.1f} s")
                 accepted = len(poster.accepted)
                 wait_until(lambda: len(poster.accepted) >= accepted + 5)
             finally:
                 poster.stop()
-            poster.assert_nothing_lost()
+            report_fault("cluster web1", before, seconds, poster.assert_nothing_lost())
         finally:
             process.terminate()
             process.wait(timeout=90)
