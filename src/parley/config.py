@@ -164,6 +164,9 @@ class Config:
     # Message history pages: the default and the largest size a client may ask for.
     HISTORY_PAGE_SIZE = _env_int("HISTORY_PAGE_SIZE", 50)
     HISTORY_PAGE_MAX = _env_int("HISTORY_PAGE_MAX", 100)
+    # GET /api/v2/users (the directory): default and largest page.
+    USERS_PAGE_SIZE = _env_int("USERS_PAGE_SIZE", 20)
+    USERS_PAGE_MAX = _env_int("USERS_PAGE_MAX", 100)
     # How often beat runs the clean-up jobs above (seconds).
     CLEANUP_INTERVAL = _env_int("CLEANUP_INTERVAL", 300)
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from parley.api.converters import InvalidIdError
@@ -81,6 +81,14 @@ def _reasons(reasons: Any) -> list[str]:
     if isinstance(reasons, list):
         return [str(r) for r in reasons]
     return [str(reasons)]
+
+
+class FieldError(BadRequest):
+    """A 400 naming a field and the reason, for a check no schema can make."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.data = {"messages": {"json": {field: [reason]}}}  # as webargs reports
 
 
 def _http_error(error: HTTPException) -> ErrorResponse:

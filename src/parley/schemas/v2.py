@@ -11,17 +11,20 @@ from marshmallow import (
     RAISE,
     ValidationError,
     fields,
+    post_dump,
     pre_load,
     validate,
     validates,
     validates_schema,
 )
+from marshmallow.utils import get_value
 
 from parley.extensions import ma
 from parley.models import ChannelKind, EventKind, MemberRole
 from parley.models.base import MAX_ID, MAX_SEQ, utcnow
 from parley.models.channel import CHANNEL_NAME_MAX_LENGTH
 from parley.models.message import CLIENT_MSG_ID_MAX_LENGTH
+from parley.models.user import NICKNAME_MAX_LENGTH
 from parley.schemas.fields import (
     DecimalInteger,
     EncodableText,
@@ -72,7 +75,9 @@ class UserSchema(V2Schema):
 
 
 class TokenPairSchema(V2Schema):
-    """A sign-in or refresh: send `access_token` as Bearer; trade `refresh_token` once."""
+    """A sign-in or refresh: send `access_token` as Bearer; trade `refresh_token` once.
+    With `refresh_in=cookie`, `refresh_token` is not in the body: it is set as an
+    HttpOnly cookie, which page script cannot read."""
 
     access_token = fields.String(dump_only=True)
     token_type = fields.Constant("Bearer", dump_only=True)
@@ -83,13 +88,22 @@ class TokenPairSchema(V2Schema):
 
     def seconds_left(self, pair: Any) -> int:
         """Seconds until the access token expires."""
-        return max(0, int((pair.access_expires_at - utcnow()).total_seconds()))
+        expires_at = get_value(pair, "access_expires_at")  # a TokenPair, or its fields
+        return max(0, int((expires_at - utcnow()).total_seconds()))
+
+    @post_dump
+    def without_a_cookie_token(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """A refresh token sent as a cookie is not repeated in the body."""
+        if data.get("refresh_token") is None:
+            data.pop("refresh_token", None)
+        return data
 
 
 class RefreshSchema(V2Schema):
-    """PUT /tokens: the refresh token to trade."""
+    """PUT /tokens: the refresh token to trade (none with `refresh_in=cookie`: the
+    cookie carries it)."""
 
-    refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
+    refresh_token = fields.String(validate=validate.Length(1, 200))
 
 
 class MembershipSchema(V2Schema):
@@ -218,6 +232,13 @@ class QuerySchema(V2Schema):
         return data
 
 
+class TokenDeliverySchema(QuerySchema):
+    """POST and PUT /tokens: where the refresh token travels. `body` (the default), or
+    `cookie`: an HttpOnly, SameSite=Strict cookie scoped to /api/v2/tokens, for browsers."""
+
+    refresh_in = fields.String(load_default="body", validate=validate.OneOf(["body", "cookie"]))
+
+
 class HistoryQuerySchema(QuerySchema):
     """Keyset pages by seq: `before` (older), `after` (newer), or neither (the newest)."""
 
@@ -246,6 +267,24 @@ class HistoryPageSchema(V2Schema):
 
     # A page served from the read cache brings its messages encoded.
     messages = EncodedOrNested(MessageSchema, many=True)
+    more = fields.Boolean()
+
+
+class UsersQuerySchema(QuerySchema):
+    """GET /users: nicknames starting with `q` (all when empty), in nickname order, a
+    page at a time: ask again with `after` = the last nickname of the page."""
+
+    q = fields.String(
+        load_default="", validate=[validate.Length(0, NICKNAME_MAX_LENGTH), no_control_characters]
+    )
+    after = fields.String(validate=NICKNAME_RULES)
+    limit = DecimalInteger(validate=PAGE_LIMIT)
+
+
+class UsersPageSchema(V2Schema):
+    """A page of the user directory; `more` says to ask again `after` its last nickname."""
+
+    users = fields.List(fields.Nested(UserSchema))
     more = fields.Boolean()
 
 

@@ -78,6 +78,17 @@ def list_users(
     return db.session.scalars(query).all()
 
 
+def search_users(prefix: str, *, after: str | None, limit: int) -> tuple[Sequence[User], bool]:
+    """Up to `limit` users whose nickname starts with `prefix` in any case, in nickname
+    order after `after` (a keyset page), and whether more follow. `%` and `_` match only
+    themselves."""
+    query = select(User).where(User.nickname.istartswith(prefix, autoescape=True))
+    if after is not None:
+        query = query.where(User.nickname > after)
+    found = db.session.scalars(query.order_by(User.nickname).limit(limit + 1)).all()
+    return found[:limit], len(found) > limit
+
+
 def _nickname_taken(nickname: str) -> bool:
     return db.session.scalar(select(User.id).where(User.nickname == nickname)) is not None
 

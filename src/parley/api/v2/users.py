@@ -1,12 +1,14 @@
-"""v2 users: sign up, look up."""
+"""v2 users: sign up, look up, the directory."""
 
-from apifairy import authenticate, other_responses, response
-from flask import Blueprint
+from typing import Any
+
+from apifairy import arguments, authenticate, other_responses, response
+from flask import Blueprint, current_app
 
 from parley.api.auth import access_auth, current_user
 from parley.api.decorators import json_body
 from parley.rate_limits import per_address
-from parley.schemas.v2 import SignUpSchema, UserSchema
+from parley.schemas.v2 import SignUpSchema, UserSchema, UsersPageSchema, UsersQuerySchema
 from parley.services import users
 
 bp = Blueprint("users", __name__)
@@ -21,6 +23,18 @@ user_schema = UserSchema()
 def sign_up(data: dict[str, str]) -> object:
     """Sign up; then sign in with POST /tokens."""
     return users.create_user(data["nickname"], data["password"])
+
+
+@bp.get("/users")
+@authenticate(access_auth)
+@arguments(UsersQuerySchema())
+@response(UsersPageSchema())
+def list_users(query: dict[str, Any]) -> object:
+    """The user directory: nicknames starting with `q`, a page at a time."""
+    config = current_app.config
+    limit = min(query.get("limit") or config["USERS_PAGE_SIZE"], config["USERS_PAGE_MAX"])
+    found, more = users.search_users(query["q"], after=query.get("after"), limit=limit)
+    return {"users": found, "more": more}
 
 
 @bp.get("/users/me")
