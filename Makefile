@@ -7,6 +7,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+CLIENT := src/parley/web/static/app/sizes.json
 # The embedded default keeps its SQLite file and generated secret key here.
 export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
@@ -29,7 +30,7 @@ bench-rest: install services packages ## API v2 REST benchmark and sign-in storm
 
 test: install services packages lint typecheck pytest ## everything CI checks
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed $(CLIENT)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,11 +44,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# The browser client (esbuild, from npm): rebuilt when a source or the packages change.
+$(CLIENT): node_modules/.installed client/build.mjs $(wildcard client/src/*)
+	node client/build.mjs
+
 services: ## start the local PostgreSQL and Redis if they are stopped
 	scripts/ensure-services postgresql redis
 
-packages: ## Debian packages the cluster and its tests need (socat: multi-host test)
-	scripts/ensure-packages haproxy socat
+packages: ## Debian packages the cluster and its tests need (socat: multi-host; chromium: the browser tests)
+	scripts/ensure-packages haproxy socat chromium
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -47,13 +47,15 @@ def test_html_has_a_strict_csp(client: FlaskClient) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_home_page_stylesheet_is_served_from_this_origin(client: FlaskClient) -> None:
+def test_the_client_is_served_from_this_origin(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
 
-    assert 'href="/static/web/parley.css"' in page
-    with client.get("/static/web/parley.css") as stylesheet:
-        assert stylesheet.status_code == 200
-        assert stylesheet.mimetype == "text/css"
+    assert 'href="/static/web/app/app.css"' in page
+    assert '<script type="module" src="/static/web/app/main.js">' in page
+    for path, mimetype in (("app.css", "text/css"), ("main.js", "text/javascript")):
+        with client.get(f"/static/web/app/{path}") as built:
+            assert built.status_code == 200
+            assert built.mimetype == mimetype
 
 
 def test_json_responses_are_not_sniffed(client: FlaskClient) -> None:

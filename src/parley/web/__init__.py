@@ -15,7 +15,7 @@ bp = Blueprint(
 
 @bp.get("/")
 def index() -> str:
-    """The home page: what this server is and where its API lives."""
+    """The chat: the browser client (built from client/ by `make install`), on API v2."""
     return render_template("index.html")
 
 

@@ -1,0 +1,45 @@
+// Builds the browser client with esbuild (from npm): client/src -> src/parley/web/static/app,
+// minified, with source maps; reports the gzipped size and fails above the budget.
+// Run by `make install` (so by `make run` and `make test`) when a source changed.
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+import * as esbuild from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "src/parley/web/static/app");
+const BUDGET_KB = 150; // gzipped JavaScript
+
+mkdirSync(out, { recursive: true });
+const result = await esbuild.build({
+  entryPoints: [join(root, "client/src/main.jsx"), join(root, "client/src/app.css")],
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  format: "esm",
+  target: ["es2022"],
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  outdir: out,
+  metafile: true,
+  logLevel: "warning",
+});
+
+const sizes = Object.keys(result.metafile.outputs)
+  .filter((file) => file.endsWith(".js") || file.endsWith(".css"))
+  .map((file) => {
+    const bytes = readFileSync(join(root, file));
+    return { file: file.replace(/^.*\/static\//, "static/"), kb: bytes.length / 1024, gzKb: gzipSync(bytes).length / 1024 };
+  });
+for (const { file, kb, gzKb } of sizes) {
+  console.log(`client: ${file} ${kb.toFixed(1)} KB, ${gzKb.toFixed(1)} KB gzipped`);
+}
+writeFileSync(join(out, "sizes.json"), JSON.stringify(sizes, null, 2));
+const js = sizes.filter((size) => size.file.endsWith(".js")).reduce((sum, size) => sum + size.gzKb, 0);
+if (js > BUDGET_KB) {
+  console.error(`client: ${js.toFixed(1)} KB of gzipped JavaScript, over the ${BUDGET_KB} KB budget`);
+  process.exit(1);
+}

@@ -1,0 +1,82 @@
+import { useEffect, useState } from "preact/hooks";
+
+import { call } from "./api.js";
+import { Composer } from "./Composer.jsx";
+import { connect, disconnect, refreshChannels } from "./live.js";
+import { MessageList } from "./MessageList.jsx";
+import { flush, restore } from "./outbox.js";
+import { Sidebar } from "./Sidebar.jsx";
+import { announcement, channelLabel, channels, connection, current, currentId, me } from "./store.js";
+
+/** The signed-in view: channels on the side, the current one's messages and composer. */
+export function Chat({ onSignOut }) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => {
+    let open = true;
+    (async () => {
+      await refreshChannels();
+      if (!open) return;
+      const member = channels.value.filter((channel) => channel.membership);
+      currentId.value ??= (member.find((c) => c.name === "general") ?? member[0])?.id ?? null;
+      restore();
+      // Cursors from the listing: the socket replays whatever came after it.
+      connect(member.map((channel) => [channel.id, channel.last_seq]), flush);
+    })();
+    return () => {
+      open = false;
+      disconnect();
+    };
+  }, []);
+
+  const channel = current.value;
+  return (
+    <div class={`chat ${menuOpen ? "menu-open" : ""}`}>
+      <a class="skip" href="#composer-input">Skip to the message box</a>
+      <header class="top">
+        <button type="button" class="menu" aria-expanded={menuOpen} aria-controls="sidebar"
+          onClick={() => setMenuOpen(!menuOpen)}>Channels</button>
+        <h1>{channel ? channelLabel(channel) : "Parley"}</h1>
+        <span class="who">{me.value.nickname}</span>
+        <button type="button" onClick={onSignOut}>Sign out</button>
+      </header>
+      {connection.value !== "online" && (
+        <p class="banner" role="status">
+          {connection.value === "connecting" ? "Connecting…" : "Offline. Reconnecting… Messages you send will go when you are back."}
+        </p>
+      )}
+      <Sidebar id="sidebar" onPick={() => setMenuOpen(false)} />
+      <main class="channel" aria-label={channel ? channelLabel(channel) : "No channel"}>
+        {channel?.membership ? (
+          <>
+            <MessageList channel={channel} />
+            <Composer channel={channel} />
+          </>
+        ) : channel ? (
+          <JoinPrompt channel={channel} />
+        ) : (
+          <p>Pick or create a channel.</p>
+        )}
+      </main>
+      <p class="sr-only" aria-live="polite">{announcement.value}</p>
+    </div>
+  );
+}
+
+function JoinPrompt({ channel }) {
+  const [error, setError] = useState(null);
+  async function join() {
+    try {
+      await call("PUT", `/channels/${channel.id}/members/me`);
+      await refreshChannels();
+    } catch (failure) {
+      setError(failure.message);
+    }
+  }
+  return (
+    <div class="join">
+      <p>You are not a member of #{channel.name}.</p>
+      <button type="button" onClick={join}>Join #{channel.name}</button>
+      {error && <p class="form-error" role="alert">{error}</p>}
+    </div>
+  );
+}

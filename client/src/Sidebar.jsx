@@ -1,0 +1,91 @@
+import { useState } from "preact/hooks";
+
+import { call } from "./api.js";
+import { FieldError, FormError } from "./errors.jsx";
+import { follow, refreshChannels } from "./live.js";
+import { channelLabel, channels, currentId } from "./store.js";
+
+const SECTIONS = [
+  ["public", "Channels"],
+  ["private", "Private channels"],
+  ["direct", "Direct messages"],
+];
+
+/** The channels the user is in, by kind, the current one marked; browse and create. */
+export function Sidebar({ id, onPick }) {
+  const mine = channels.value.filter((channel) => channel.membership);
+  const others = channels.value.filter((channel) => !channel.membership && channel.kind === "public");
+  const pick = (channelId) => {
+    currentId.value = channelId;
+    onPick();
+  };
+  return (
+    <nav id={id} class="sidebar" aria-label="Channels">
+      {SECTIONS.map(([kind, title]) => (
+        <section key={kind} aria-labelledby={`section-${kind}`}>
+          <h2 id={`section-${kind}`}>{title}</h2>
+          <ul>
+            {mine.filter((channel) => channel.kind === kind).map((channel) => (
+              <li key={channel.id}>
+                <a href={`#channel-${channel.id}`} aria-current={channel.id === currentId.value ? "page" : undefined}
+                  onClick={(event) => { event.preventDefault(); pick(channel.id); }}>
+                  {kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+      {others.length > 0 && (
+        <section aria-labelledby="section-browse">
+          <h2 id="section-browse">More public channels</h2>
+          <ul>
+            {others.map((channel) => (
+              <li key={channel.id}>
+                <a href={`#channel-${channel.id}`} onClick={(event) => { event.preventDefault(); pick(channel.id); }}>
+                  #{channel.name}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <NewChannel onCreated={pick} />
+    </nav>
+  );
+}
+
+function NewChannel({ onCreated }) {
+  const [error, setError] = useState(null);
+  async function submit(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    setError(null);
+    try {
+      const created = await call("POST", "/channels", { name: data.get("name"), kind: data.get("kind") });
+      follow(created.id, created.last_seq);
+      await refreshChannels();
+      form.reset();
+      onCreated(created.id);
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  return (
+    <form class="new-channel" onSubmit={submit} aria-labelledby="new-channel-title" noValidate>
+      <h2 id="new-channel-title">New channel</h2>
+      <FormError error={error} fields={["name", "kind"]} />
+      <label for="new-channel-name">Name</label>
+      <input id="new-channel-name" name="name" required aria-describedby="new-channel-error"
+        aria-invalid={Boolean(error?.errors?.name)} />
+      <FieldError id="new-channel-error" error={error} field="name" />
+      <label for="new-channel-kind">Who can see it</label>
+      <select id="new-channel-kind" name="kind">
+        <option value="public">Everyone (public)</option>
+        <option value="private">Invited members (private)</option>
+      </select>
+      <button type="submit">Create</button>
+    </form>
+  );
+}

@@ -1,0 +1,130 @@
+// The /v2 socket, following the protocol's four client rules (docs/realtime-v2.md):
+// per channel the last seq applied; an event at or below it is dropped, one past a gap
+// is held until the gap fills, a gap still open after a few seconds is fetched over
+// REST, and every (re)connection sends the last seqs as cursors.
+
+import { io } from "socket.io-client";
+
+import { accessToken, call, refresh } from "./api.js";
+import { announcement, channels, connection, me, mergeMessages, updateHistory } from "./store.js";
+
+const GAP_FETCH_MS = 3000;
+const EVENTS = ["message_posted", "message_edited", "message_deleted", "member_joined", "member_left"];
+
+const last = new Map(); // channel id -> last seq applied
+const held = new Map(); // channel id -> Map(seq -> event)
+const gapTimers = new Map();
+let socket = null;
+let onConnected = () => {};
+
+/** Open the socket; `connected` runs on each (re)connection (to resend pending posts). */
+export function connect(startingSeqs, connected) {
+  for (const [channelId, seq] of startingSeqs) last.set(channelId, seq);
+  onConnected = connected;
+  socket = io("/v2", {
+    transports: ["websocket", "polling"],
+    auth: (give) => give({ token: accessToken(), cursors: Object.fromEntries(last) }),
+  });
+  socket.on("connect", () => {
+    connection.value = "online";
+    onConnected();
+  });
+  socket.on("disconnect", () => {
+    connection.value = "offline";
+  });
+  socket.on("connect_error", async (error) => {
+    connection.value = "offline";
+    if (error?.data?.code === 401) {
+      // The access token expired while away: refresh, and socket.io tries again.
+      try {
+        await refresh();
+        socket.connect();
+      } catch {
+        /* the session ended: the app signs out */
+      }
+    }
+  });
+  for (const name of EVENTS) socket.on(name, receive);
+  socket.on("resync", (payload) => reload(payload.channel_id));
+}
+
+/** Close the socket and forget every cursor (signed out). */
+export function disconnect() {
+  socket?.disconnect();
+  socket = null;
+  last.clear();
+  held.clear();
+  for (const timer of gapTimers.values()) clearTimeout(timer);
+  gapTimers.clear();
+}
+
+/** Start following a channel joined or created after the socket connected. */
+export function follow(channelId, seq) {
+  if (!last.has(channelId)) last.set(channelId, seq);
+}
+
+/** post_message over the socket; resolves with the acknowledgement. */
+export function postOverSocket(post) {
+  if (!socket?.connected) return Promise.reject(new Error("offline"));
+  return socket.timeout(10_000).emitWithAck("post_message", post);
+}
+
+function receive(event) {
+  const channelId = event.channel_id;
+  if (!last.has(channelId)) last.set(channelId, event.seq - 1);
+  if (event.seq <= last.get(channelId)) return; // rule 1: a duplicate
+  const waiting = held.get(channelId) ?? new Map();
+  held.set(channelId, waiting);
+  waiting.set(event.seq, event);
+  while (waiting.has(last.get(channelId) + 1)) {
+    const next = last.get(channelId) + 1;
+    apply(waiting.get(next));
+    waiting.delete(next);
+    last.set(channelId, next);
+  }
+  clearTimeout(gapTimers.get(channelId));
+  if (waiting.size) gapTimers.set(channelId, setTimeout(() => fetchGap(channelId), GAP_FETCH_MS));
+}
+
+async function fetchGap(channelId) {
+  // Rule 3: a push was lost; the log has it.
+  let more = true;
+  while (more) {
+    const page = await call("GET", `/channels/${channelId}/events?after=${last.get(channelId)}`);
+    for (const event of page.events) receive(event);
+    more = page.more && page.events.length > 0;
+  }
+}
+
+async function reload(channelId) {
+  const page = await call("GET", `/channels/${channelId}/messages`);
+  const channel = await call("GET", `/channels/${channelId}`);
+  last.set(channelId, channel.last_seq);
+  held.delete(channelId);
+  updateHistory(channelId, () => ({ messages: page.messages, more: page.more, loaded: true }));
+}
+
+function apply(event) {
+  if (event.message) {
+    updateHistory(event.channel_id, (history) => ({
+      ...history,
+      messages: mergeMessages(history.messages, [event.message]),
+    }));
+    if (event.type === "message_posted" && event.message.author_id !== me.value?.id) {
+      announcement.value = `New message in ${channelName(event.channel_id)}`;
+    }
+  }
+  if ((event.type === "member_joined" || event.type === "member_left") && event.user_id === me.value?.id) {
+    refreshChannels();
+  }
+}
+
+function channelName(channelId) {
+  return channels.value.find((channel) => channel.id === channelId)?.name ?? "a direct message";
+}
+
+/** Load the channel list again (after joining or leaving). */
+export async function refreshChannels() {
+  const listing = await call("GET", "/channels");
+  channels.value = listing.channels;
+}

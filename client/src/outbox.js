@@ -1,0 +1,100 @@
+// Messages typed but not yet acknowledged: shown as pending, kept across a reload (in
+// localStorage, per user), and sent again with the same client_msg_id until the server
+// acknowledges them, which stores each exactly once however often it is sent.
+
+import { signal } from "@preact/signals";
+
+import { call } from "./api.js";
+import { postOverSocket } from "./live.js";
+import { me, mergeMessages, updateHistory } from "./store.js";
+
+export const pending = signal([]); // {channel_id, source, client_msg_id, error?}
+let sending = false;
+
+function key() {
+  return `parley-outbox:${me.value?.id}`;
+}
+
+/** Load the user's unsent messages (after sign-in or a reload). */
+export function restore() {
+  try {
+    pending.value = JSON.parse(localStorage.getItem(key()) || "[]");
+  } catch {
+    pending.value = [];
+  }
+}
+
+function save() {
+  localStorage.setItem(key(), JSON.stringify(pending.value.filter((post) => !post.error)));
+}
+
+/** Queue a message and try to send it now. */
+export function enqueue(channelId, source) {
+  pending.value = [...pending.value, { channel_id: channelId, source, client_msg_id: crypto.randomUUID() }];
+  save();
+  flush();
+}
+
+/** Drop a message the server refused. */
+export function discard(clientMsgId) {
+  pending.value = pending.value.filter((post) => post.client_msg_id !== clientMsgId);
+  save();
+}
+
+/** Send every pending message, in order, over the socket (REST if it is down). */
+export async function flush() {
+  if (sending) return; // the flush running takes new messages too
+  sending = true;
+  try {
+    let next;
+    while ((next = pending.value.find((post) => !post.error))) {
+      const ack = await send(next);
+      if (ack === null) return; // offline: the next connection flushes again
+      settle(next, ack);
+      if (ack.status === 429) return; // settle scheduled the next try
+    }
+  } finally {
+    sending = false;
+  }
+}
+
+async function send(post) {
+  const body = { channel_id: post.channel_id, source: post.source, client_msg_id: post.client_msg_id };
+  try {
+    return await postOverSocket(body);
+  } catch {
+    try {
+      const message = await call("POST", `/channels/${post.channel_id}/messages`, {
+        source: post.source,
+        client_msg_id: post.client_msg_id,
+      });
+      return { status: 201, message };
+    } catch (error) {
+      if (error.status) return { status: error.status, error: { message: error.message, errors: error.errors } };
+      return null;
+    }
+  }
+}
+
+const RATE_LIMITED_RETRY_MS = 2000;
+
+function settle(post, ack) {
+  if (ack.status === 429) {
+    // Over the posting budget: it stays pending and goes again in a moment.
+    setTimeout(flush, RATE_LIMITED_RETRY_MS);
+    return;
+  }
+  if (ack.status === 200 || ack.status === 201) {
+    updateHistory(post.channel_id, (history) => ({
+      ...history,
+      messages: mergeMessages(history.messages, [ack.message]),
+    }));
+    discard(post.client_msg_id);
+    return;
+  }
+  const reason = ack.error?.errors?.source?.[0] ?? ack.error?.message ?? `HTTP ${ack.status}`;
+  pending.value = pending.value.map((p) =>
+    p.client_msg_id === post.client_msg_id ? { ...p, error: reason } : p,
+  );
+  save();
+}

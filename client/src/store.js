@@ -1,0 +1,41 @@
+// The client's state, as signals the views read: who is signed in, the channels, the
+// messages held per channel, the connection, and the sends not yet acknowledged.
+
+import { computed, signal } from "@preact/signals";
+
+export const me = signal(null);
+export const channels = signal([]); // ChannelSchema objects, members' first
+export const currentId = signal(null);
+export const connection = signal("connecting"); // "connecting" | "online" | "offline"
+export const announcement = signal(""); // the polite live region's text
+
+// channel id -> {messages: [...] in seq order, more: bool (older pages exist), loaded: bool}
+export const histories = signal(new Map());
+
+export const current = computed(
+  () => channels.value.find((channel) => channel.id === currentId.value) ?? null,
+);
+
+/** The history held for a channel (empty until its first page is loaded). */
+export function historyOf(channelId) {
+  return histories.value.get(channelId) ?? { messages: [], more: true, loaded: false };
+}
+
+/** Replace a channel's history with a function of it. */
+export function updateHistory(channelId, change) {
+  const next = new Map(histories.value);
+  next.set(channelId, change(historyOf(channelId)));
+  histories.value = next;
+}
+
+/** Put messages in their places by seq, replacing those already held (same id). */
+export function mergeMessages(held, incoming) {
+  const byId = new Map(held.map((message) => [message.id, message]));
+  for (const message of incoming) byId.set(message.id, message);
+  return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** A label for a channel: its name, or for a direct one "Direct message". */
+export function channelLabel(channel) {
+  return channel.name ?? "Direct message";
+}

@@ -1,0 +1,209 @@
+"""The browser client in Debian's headless Chromium, driven by Playwright, against the real
+topology: HAProxy, two instances, the Celery worker, PostgreSQL and Redis.
+
+Every page records its console errors, uncaught exceptions and CSP violations (Chromium
+reports those on the console); any of them fails the test.
+"""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
+
+from parley.cluster import RunningCluster
+from tests.servers import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PASSWORD = "correct horse battery"
+WAIT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (Playwright's own download cannot work here)."""
+    assert CHROMIUM.exists(), "make packages installs chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()
+
+
+class Person:
+    """One user in a browser context of their own, with what went wrong on their page."""
+
+    def __init__(self, browser: Browser, url: str, nickname: str) -> None:
+        self.nickname = nickname
+        self.problems: list[str] = []
+        self.context = browser.new_context()
+        self.page: Page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        self.page.on("dialog", self._dialog)
+        self.page.goto(url)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text}")
+
+    def _dialog(self, dialog: Dialog) -> None:
+        if dialog.type == "confirm":  # the client asks before deleting
+            dialog.accept()
+        else:  # an alert() is an injected script running
+            self.problems.append(f"dialog: {dialog.message}")
+            dialog.dismiss()
+
+    def sign_up(self) -> None:
+        self.page.get_by_role("button", name="Create an account").click()
+        self.page.get_by_label("Nickname").fill(self.nickname)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.locator("form button[type=submit]").click()
+        expect(self.page.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
+
+    def say(self, text: str) -> None:
+        box = self.page.get_by_label("Message #general")
+        box.fill(text)
+        box.press("Enter")
+
+    def message(self, text: str) -> Locator:
+        return self.page.locator(".message", has_text=text)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def url(topology: RunningCluster) -> str:
+    return topology.plan.balancer_url
+
+
+@pytest.fixture
+def people(browser: Browser, url: str) -> Iterator[list[Person]]:
+    opened: list[Person] = []
+    yield opened
+    for person in opened:
+        person.close()
+
+
+def new_person(browser: Browser, url: str, people: list[Person], name: str) -> Person:
+    person = Person(browser, url, f"{name}{uuid.uuid4().hex[:6]}")
+    people.append(person)
+    return person
+
+
+def test_two_people_chat_edit_and_delete_live(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    marker = uuid.uuid4().hex[:8]
+
+    ada.say(f"hello **bob** {marker}")
+    posted = bob.message(f"hello bob {marker}")
+    expect(posted).to_be_visible(timeout=WAIT_MS)
+    expect(posted.locator(".body strong")).to_have_text("bob")
+
+    mine = ada.message(f"hello bob {marker}")
+    mine.hover()
+    mine.get_by_role("button", name="Edit").click()
+    ada.page.get_by_label("Edit message").fill(f"edited {marker}")
+    ada.page.get_by_role("button", name="Save").click()
+    expect(bob.message(f"edited {marker}")).to_be_visible(timeout=WAIT_MS)
+
+    edited = ada.message(f"edited {marker}")
+    edited.hover()
+    edited.get_by_role("button", name="Delete").click()
+    expect(bob.page.get_by_text("This message was deleted.").last).to_be_visible(timeout=WAIT_MS)
+    expect(bob.message(f"edited {marker}")).to_have_count(0)
+
+    bob.say(f"bye {marker}")
+    expect(ada.message(f"bye {marker}")).to_be_visible(timeout=WAIT_MS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    ada.page.screenshot(path=SCREENSHOTS / "chat-desktop.png")
+    bob.page.set_viewport_size({"width": 360, "height": 740})
+    bob.page.screenshot(path=SCREENSHOTS / "chat-phone.png")
+    assert ada.problems == []
+    assert bob.problems == []
+
+
+def test_a_taken_nickname_is_shown_next_to_the_field(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    first = new_person(browser, url, people, "taken")
+    first.sign_up()
+    second = Person(browser, url, first.nickname)
+    people.append(second)
+
+    second.page.get_by_role("button", name="Create an account").click()
+    second.page.get_by_label("Nickname").fill(first.nickname)
+    second.page.get_by_label("Password").fill(PASSWORD)
+    second.page.locator("form button[type=submit]").click()
+
+    expect(second.page.locator("#nickname-error")).to_have_text("This nickname is already taken.")
+    expect(second.page.get_by_label("Nickname")).to_have_attribute("aria-invalid", "true")
+
+
+def test_markup_in_messages_never_runs(browser: Browser, url: str, people: list[Person]) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    marker = uuid.uuid4().hex[:8]
+    payloads = [
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(2)</script>",
+        "[click](javascript:alert(3))",
+        "![x](data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==)",
+        "<svg onload=alert(5)>",
+        "&lt;img src=x onerror=alert(6)&gt;",
+    ]
+    for payload in payloads:
+        ada.say(f"{marker} {payload}")
+    expect(bob.page.locator(".message", has_text=marker)).to_have_count(
+        len(payloads), timeout=WAIT_MS
+    )
+
+    for person in (ada, bob):
+        dangerous = person.page.evaluate(
+            """() => [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes]
+                .filter((a) => a.name.startsWith('on') || /^\\s*(javascript|data):/i.test(a.value))
+                .map((a) => `${el.tagName} ${a.name}=${a.value}`))"""
+        )
+        assert dangerous == []
+        assert person.problems == []
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_no_serious_accessibility_violation_on_any_view(
+    browser: Browser, url: str, people: list[Person], width: int
+) -> None:
+    person = new_person(browser, url, people, "axe")
+    person.page.set_viewport_size({"width": width, "height": 800})
+    found = {"sign-in": audit(person.page)}
+    person.sign_up()
+    found["chat"] = audit(person.page)
+
+    assert found == {"sign-in": [], "chat": []}
+
+
+def audit(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is."""
+    # Evaluated, not a script tag: the CSP forbids inline scripts, rightly.
+    page.evaluate(AXE.read_text())
+    violations = page.evaluate("async () => (await axe.run()).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
