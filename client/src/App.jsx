@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { onSessionEnd, resume, signOut } from "./api.js";
 import { Chat } from "./Chat.jsx";
 import { SignIn } from "./SignIn.jsx";
-import { me } from "./store.js";
+import { me, reset } from "./store.js";
 
 // Signing out in one tab signs out the others.
 const session = "BroadcastChannel" in window ? new BroadcastChannel("parley-session") : null;
@@ -16,9 +16,7 @@ export function App() {
         me.value = user;
       })
       .finally(() => setStarting(false));
-    const stop = onSessionEnd(() => {
-      me.value = null;
-    });
+    const stop = onSessionEnd(reset);
     if (session) {
       session.onmessage = (event) => {
         if (event.data === "signed-out") signOut();

@@ -35,6 +35,15 @@ export function mergeMessages(held, incoming) {
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
+/** Forget everything the signed-in user could see (signing out, or another user in). */
+export function reset() {
+  me.value = null;
+  channels.value = [];
+  currentId.value = null;
+  histories.value = new Map();
+  announcement.value = "";
+}
+
 /** A label for a channel: its name, or for a direct one "Direct message". */
 export function channelLabel(channel) {
   return channel.name ?? "Direct message";
