@@ -7,6 +7,7 @@ import { MessageList } from "./MessageList.jsx";
 import { flush, restore } from "./outbox.js";
 import { Sidebar } from "./Sidebar.jsx";
 import { announcement, channelLabel, channels, connection, current, currentId, me } from "./store.js";
+import { UserPicker } from "./UserPicker.jsx";
 
 /** The signed-in view: channels on the side, the current one's messages and composer. */
 export function Chat({ onSignOut }) {
@@ -48,6 +49,7 @@ export function Chat({ onSignOut }) {
       <main class="channel" aria-label={channel ? channelLabel(channel) : "No channel"}>
         {channel?.membership ? (
           <>
+            <ChannelTools channel={channel} />
             <MessageList channel={channel} />
             <Composer channel={channel} />
           </>
@@ -58,6 +60,42 @@ export function Chat({ onSignOut }) {
         )}
       </main>
       <p class="sr-only" aria-live="polite">{announcement.value}</p>
+    </div>
+  );
+}
+
+/** Invite (owners of a private channel) and leave (any channel but the default one). */
+function ChannelTools({ channel }) {
+  const [note, setNote] = useState(null);
+  if (channel.kind === "direct") return null;
+  const owner = channel.membership.role === "owner";
+  async function invite(user) {
+    try {
+      await call("POST", `/channels/${channel.id}/members`, { user_id: user.id });
+      setNote(`${user.nickname} was added.`);
+    } catch (failure) {
+      setNote(failure.errors?.user_id?.join(" ") ?? failure.message);
+    }
+  }
+  async function leave() {
+    try {
+      await call("DELETE", `/channels/${channel.id}/members/${me.value.id}`);
+      await refreshChannels();
+      currentId.value = channels.value.find((c) => c.name === "general")?.id ?? null;
+    } catch (failure) {
+      setNote(failure.message);
+    }
+  }
+  return (
+    <div class="channel-tools">
+      {channel.kind === "private" && owner && (
+        <UserPicker id={`invite-${channel.id}`} label="Invite someone" action="Invite"
+          exclude={[me.value.id]} onPick={invite} />
+      )}
+      {channel.name !== "general" && (
+        <button type="button" onClick={leave}>Leave #{channel.name}</button>
+      )}
+      {note && <p role="status">{note}</p>}
     </div>
   );
 }

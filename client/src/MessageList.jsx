@@ -1,27 +1,14 @@
-import { signal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
 
 import { call } from "./api.js";
 import { discard, pending } from "./outbox.js";
+import { nicknameOf } from "./people.js";
 import { historyOf, me, mergeMessages, updateHistory } from "./store.js";
 
 const PAGE = 50;
 const GROUP_MS = 5 * 60_000; // one author's messages this close together form a group
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const authors = signal(new Map()); // user id -> nickname
-const asked = new Set();
-
-function authorName(userId) {
-  const known = authors.value.get(userId);
-  if (known === undefined && !asked.has(userId)) {
-    asked.add(userId);
-    call("GET", `/users/${userId}`).then((user) => {
-      authors.value = new Map(authors.value).set(userId, user.nickname);
-    });
-  }
-  return known ?? "…";
-}
 
 /** A channel's messages: the newest page, older pages on demand, and pending sends. */
 export function MessageList({ channel }) {
@@ -142,7 +129,7 @@ function Message({ message, grouped }) {
     <li class={`message ${grouped ? "grouped" : ""}`} id={`message-${message.id}`}>
       {!grouped && (
         <p class="meta">
-          <strong>{authorName(message.author_id)}</strong>{" "}
+          <strong>{nicknameOf(message.author_id)}</strong>{" "}
           <time dateTime={message.created_at}>{time.format(at)}</time>
         </p>
       )}

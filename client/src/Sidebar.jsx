@@ -3,7 +3,8 @@ import { useState } from "preact/hooks";
 import { call } from "./api.js";
 import { FieldError, FormError } from "./errors.jsx";
 import { follow, refreshChannels } from "./live.js";
-import { channelLabel, channels, currentId } from "./store.js";
+import { channelLabel, channels, currentId, me } from "./store.js";
+import { UserPicker } from "./UserPicker.jsx";
 
 const SECTIONS = [
   ["public", "Channels"],
@@ -50,6 +51,13 @@ export function Sidebar({ id, onPick }) {
           </ul>
         </section>
       )}
+      <UserPicker id="new-direct" label="Message someone" action="Message" exclude={[me.value.id]}
+        onPick={async (user) => {
+          const opened = await call("POST", "/channels/direct", { user_id: user.id });
+          follow(opened.id, opened.last_seq);
+          await refreshChannels();
+          pick(opened.id);
+        }} />
       <NewChannel onCreated={pick} />
     </nav>
   );

@@ -3,6 +3,8 @@
 
 import { computed, signal } from "@preact/signals";
 
+import { partnerOf } from "./people.js";
+
 export const me = signal(null);
 export const channels = signal([]); // ChannelSchema objects, members' first
 export const currentId = signal(null);
@@ -44,7 +46,7 @@ export function reset() {
   announcement.value = "";
 }
 
-/** A label for a channel: its name, or for a direct one "Direct message". */
+/** A label for a channel: its name, or for a direct one the other person's nickname. */
 export function channelLabel(channel) {
-  return channel.name ?? "Direct message";
+  return channel.kind === "direct" ? partnerOf(channel, me.value?.id) : channel.name;
 }

@@ -16,6 +16,7 @@ from playwright.sync_api import (
     Dialog,
     Locator,
     Page,
+    Response,
     expect,
     sync_playwright,
 )
@@ -71,8 +72,8 @@ class Person:
         self.page.locator("form button[type=submit]").click()
         expect(self.page.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
 
-    def say(self, text: str) -> None:
-        box = self.page.get_by_label("Message #general")
+    def say(self, text: str, channel: str = "general") -> None:
+        box = self.page.get_by_label(f"Message #{channel}")
         box.fill(text)
         box.press("Enter")
 
@@ -102,15 +103,26 @@ def new_person(browser: Browser, url: str, people: list[Person], name: str) -> P
     return person
 
 
-def test_two_people_chat_edit_and_delete_live(
+def test_two_people_chat_in_a_private_channel_and_an_outsider_sees_nothing(
     browser: Browser, url: str, people: list[Person]
 ) -> None:
-    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
-    ada.sign_up()
-    bob.sign_up()
+    ada, bob, eve = (new_person(browser, url, people, name) for name in ("ada", "bob", "eve"))
+    for person in (ada, bob, eve):
+        person.sign_up()
+    seen_by_eve: list[str] = []
+    eve.page.on("response", lambda response: seen_by_eve.append(_body_of(response)))
     marker = uuid.uuid4().hex[:8]
+    room = f"secret-{marker}"
 
-    ada.say(f"hello **bob** {marker}")
+    ada.page.get_by_label("Name").fill(room)
+    ada.page.get_by_label("Who can see it").select_option("private")
+    ada.page.get_by_role("button", name="Create").click()
+    expect(ada.page.get_by_label(f"Message #{room}")).to_be_visible(timeout=WAIT_MS)
+    ada.page.get_by_label("Invite someone").fill(bob.nickname)
+    ada.page.get_by_role("button", name=f"Invite {bob.nickname}").click()
+    bob.page.get_by_role("link", name=f"#{room}").click(timeout=WAIT_MS)  # live in his sidebar
+
+    ada.say(f"hello **bob** {marker}", room)
     posted = bob.message(f"hello bob {marker}")
     expect(posted).to_be_visible(timeout=WAIT_MS)
     expect(posted.locator(".body strong")).to_have_text("bob")
@@ -128,14 +140,25 @@ def test_two_people_chat_edit_and_delete_live(
     expect(bob.page.get_by_text("This message was deleted.").last).to_be_visible(timeout=WAIT_MS)
     expect(bob.message(f"edited {marker}")).to_have_count(0)
 
-    bob.say(f"bye {marker}")
+    bob.say(f"bye {marker}", room)
     expect(ada.message(f"bye {marker}")).to_be_visible(timeout=WAIT_MS)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     ada.page.screenshot(path=SCREENSHOTS / "chat-desktop.png")
     bob.page.set_viewport_size({"width": 360, "height": 740})
     bob.page.screenshot(path=SCREENSHOTS / "chat-phone.png")
-    assert ada.problems == []
-    assert bob.problems == []
+    eve.page.reload()  # and whatever a fresh load fetches
+    expect(eve.page.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
+    assert marker not in eve.page.content()
+    assert not [body for body in seen_by_eve if marker in body]
+    for person in (ada, bob, eve):
+        assert person.problems == []
+
+
+def _body_of(response: Response) -> str:
+    try:
+        return response.text()
+    except Exception:  # a redirect or a body already gone: nothing it could show
+        return ""
 
 
 def test_a_taken_nickname_is_shown_next_to_the_field(
