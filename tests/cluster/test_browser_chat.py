@@ -71,6 +71,7 @@ class Person:
         self.page.get_by_label("Password").fill(PASSWORD)
         self.page.locator("form button[type=submit]").click()
         expect(self.page.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
+        expect(self.page.locator(".banner")).to_have_count(0, timeout=WAIT_MS)  # connected
 
     def say(self, text: str, channel: str = "general") -> None:
         box = self.page.get_by_label(f"Message #{channel}")
@@ -159,6 +160,42 @@ def _body_of(response: Response) -> str:
         return response.text()
     except Exception:  # a redirect or a body already gone: nothing it could show
         return ""
+
+
+def test_offline_and_a_killed_instance_lose_nothing_and_double_nothing(
+    browser: Browser, url: str, people: list[Person], topology: RunningCluster
+) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    marker = uuid.uuid4().hex[:8]
+
+    bob.context.set_offline(True)
+    expect(bob.page.get_by_role("status").filter(has_text="Offline")).to_be_visible(timeout=WAIT_MS)
+    bob.say(f"typed offline {marker}")
+    expect(bob.page.locator(".message.pending", has_text=marker)).to_have_count(1)
+    for n in range(25):
+        ada.say(f"{marker} n{n:02}")
+    bob.context.set_offline(False)
+
+    # His instance (HAProxy's stickiness cookie names it) dies; he comes back through the other.
+    held_by = next(c["value"] for c in bob.context.cookies() if c["name"] == "PARLEY_INSTANCE")
+    topology.kill(held_by)
+    for n in range(25, 50):
+        ada.say(f"{marker} n{n:02}")
+
+    expected = [f"{marker} n{n:02}" for n in range(50)]
+    for person in (ada, bob):
+        expect(
+            person.page.locator(".message:not(.pending) .body", has_text=f"{marker} n")
+        ).to_have_count(50, timeout=30_000)
+        shown = person.page.locator(".message .body", has_text=f"{marker} n").all_inner_texts()
+        assert [text.strip() for text in shown] == expected  # once each, in order
+    for person in (ada, bob):
+        expect(
+            person.page.locator(".message .body", has_text=f"typed offline {marker}")
+        ).to_have_count(1, timeout=WAIT_MS)
+    expect(bob.page.locator(".message.pending")).to_have_count(0)
 
 
 def test_a_taken_nickname_is_shown_next_to_the_field(
