@@ -12,7 +12,6 @@ one writer at a time, so its ids alone follow commit order.
 """
 
 import dataclasses
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -23,8 +22,6 @@ from sqlalchemy import delete, func, insert, null, select, tuple_
 from parley import events
 from parley.extensions import db
 from parley.models import OutboxEvent
-
-log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "parley_outbox"  # PostgreSQL LISTEN/NOTIFY: wakes the relays at commit
 RELAY_EXTENSION = "parley.relay"

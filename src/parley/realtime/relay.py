@@ -58,7 +58,6 @@ class Relay:
         self._lock = threading.Lock()
         self._pending = False
         self._woken = threading.Event()
-        self.delivered = 0  # events handed to the relayed subscribers, for /healthz
 
     def prepare(self) -> None:
         """Take the starting position, if not yet taken, in the caller's transaction:
@@ -166,7 +165,6 @@ class Relay:
 
     def _deliver(self, event: events.DomainEvent) -> None:
         events.deliver(event, relayed=True)
-        self.delivered += 1
 
     def _poll_seconds(self) -> float:
         seconds: float = self._app.config["OUTBOX_POLL_SECONDS"]
