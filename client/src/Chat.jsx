@@ -6,7 +6,7 @@ import { connect, disconnect, refreshChannels } from "./live.js";
 import { MessageList } from "./MessageList.jsx";
 import { flush, restore } from "./outbox.js";
 import { Sidebar } from "./Sidebar.jsx";
-import { announcement, channelLabel, channels, connection, current, currentId, me } from "./store.js";
+import { announcement, channelLabel, channels, channelToOpen, connection, current, currentId, me } from "./store.js";
 import { UserPicker } from "./UserPicker.jsx";
 
 /** The signed-in view: channels on the side, the current one's messages and composer. */
@@ -18,7 +18,7 @@ export function Chat({ onSignOut }) {
       await refreshChannels();
       if (!open) return;
       const member = channels.value.filter((channel) => channel.membership);
-      currentId.value ??= (member.find((c) => c.name === "general") ?? member[0])?.id ?? null;
+      currentId.value ??= channelToOpen(member);
       restore();
       // Cursors from the listing: the socket replays whatever came after it.
       connect(member.map((channel) => [channel.id, channel.last_seq]), flush);
@@ -50,7 +50,7 @@ export function Chat({ onSignOut }) {
         {channel?.membership ? (
           <>
             <ChannelTools channel={channel} />
-            <MessageList channel={channel} />
+            <MessageList key={channel.id} channel={channel} />
             <Composer channel={channel} />
           </>
         ) : channel ? (

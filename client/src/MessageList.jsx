@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 import { call } from "./api.js";
 import { discard, pending } from "./outbox.js";
@@ -6,44 +6,114 @@ import { nicknameOf } from "./people.js";
 import { historyOf, me, mergeMessages, updateHistory } from "./store.js";
 
 const PAGE = 50;
+// At most this many messages are in the DOM: scrolling back through a long history moves
+// a window over the messages held (and fetches older pages), so the page stays light.
+const WINDOW = 150;
+const EDGE_PX = 400; // this close to an end of the list, the window moves on by a page
+const BOTTOM_PX = 40; // this close to the bottom, the list follows new messages
 const GROUP_MS = 5 * 60_000; // one author's messages this close together form a group
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+let firstShown = false;
 
-/** A channel's messages: the newest page, older pages on demand, and pending sends. */
+/** A channel's messages: a window over its history, moved by scrolling, and pending sends. */
 export function MessageList({ channel }) {
   const history = historyOf(channel.id);
   const list = useRef(null);
+  const following = useRef(true); // at the bottom: new messages scroll into view
+  const still = useRef(null); // {id, top}: a message kept in place while the window moves
+  const busy = useRef(false); // moving the window now
+  const drawnBefore = useRef(""); // which messages the last render drew
   const [loading, setLoading] = useState(false);
+  const [to, setTo] = useState(null); // seq of the newest message drawn; null: the newest held
+  const shownTo = useRef(to);
+  shownTo.current = to;
+  const all = history.messages;
+  const end = to === null ? all.length : endAfter(all, to);
+  const start = Math.max(0, end - WINDOW);
+  const drawn = all.slice(start, end);
 
   useEffect(() => {
     if (!history.loaded) loadOlder(channel.id, null, setLoading);
   }, [channel.id]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const element = list.current;
-    if (element && element.scrollHeight - element.scrollTop - element.clientHeight < 200) {
-      element.scrollTop = element.scrollHeight; // follow new messages when at the bottom
+    const shown = `${drawn[0]?.id}:${drawn.length}`;
+    const moved = shown !== drawnBefore.current;
+    drawnBefore.current = shown;
+    if (still.current && moved) {
+      const kept = document.getElementById(still.current.id);
+      if (kept) element.scrollTop += kept.getBoundingClientRect().top - still.current.top;
+      still.current = null;
+    } else if (following.current && to === null && !still.current) {
+      element.scrollTop = element.scrollHeight;
     }
-  }, [history.messages.length, pending.value.length]);
+    if (history.loaded && !firstShown) {
+      firstShown = true;
+      performance.mark("parley:first-channel-shown"); // what bench/client.py measures
+    }
+  });
 
-  const older = () => {
+  /** Keep a message where it is on screen through the next render (the window moves). */
+  function keepStill(message) {
+    const element = message && document.getElementById(`message-${message.id}`);
+    if (element) still.current = { id: element.id, top: element.getBoundingClientRect().top };
+  }
+
+  async function older() {
+    if (busy.current) return;
+    busy.current = true;
+    try {
+      const first = drawn[0];
+      if (start === 0) {
+        if (!history.more) return;
+        keepStill(first);
+        await loadOlder(channel.id, first?.seq ?? null, setLoading);
+      }
+      const held = historyOf(channel.id).messages;
+      const from = Math.max(0, held.findIndex((message) => message.id === first?.id) - PAGE);
+      const until = Math.min(held.length, from + WINDOW);
+      const next = until === held.length ? null : held[until - 1].seq;
+      if (next !== shownTo.current) {
+        keepStill(first);
+        setTo(next);
+      }
+    } finally {
+      busy.current = false;
+    }
+  }
+
+  function newer() {
+    if (busy.current || to === null) return;
+    const until = Math.min(all.length, end + PAGE);
+    keepStill(drawn[drawn.length - 1]);
+    setTo(until === all.length ? null : all[until - 1].seq);
+  }
+
+  function newest() {
+    following.current = true;
+    setTo(null);
+  }
+
+  function scrolled() {
     const element = list.current;
-    const fromBottom = element.scrollHeight - element.scrollTop;
-    loadOlder(channel.id, history.messages[0]?.seq ?? null, setLoading).then(() => {
-      element.scrollTop = element.scrollHeight - fromBottom; // no jump
-    });
-  };
+    const below = element.scrollHeight - element.scrollTop - element.clientHeight;
+    following.current = to === null && below < BOTTOM_PX;
+    if (element.scrollTop < EDGE_PX && (start > 0 || (history.more && history.loaded))) older();
+    else if (to !== null && below < EDGE_PX) newer();
+  }
+
   const mine = pending.value.filter((post) => post.channel_id === channel.id);
   return (
-    <section class="messages" ref={list} aria-label="Messages" tabIndex={0}>
-      {history.more && history.loaded && (
+    <section class="messages" ref={list} aria-label="Messages" tabIndex={0} onScroll={scrolled}>
+      {(start > 0 || (history.more && history.loaded)) && (
         <button type="button" class="older" onClick={older} disabled={loading}>
           {loading ? "Loading…" : "Load older messages"}
         </button>
       )}
       <ol>
-        {rows(history.messages).map((row) =>
+        {rows(drawn).map((row) =>
           row.day ? (
             <li key={`day-${row.day}`} class="day" role="separator">{row.day}</li>
           ) : (
@@ -62,8 +132,17 @@ export function MessageList({ channel }) {
           </li>
         ))}
       </ol>
+      {to !== null && (
+        <button type="button" class="newest" onClick={newest}>Jump to the newest messages</button>
+      )}
     </section>
   );
+}
+
+/** The index just past the last message at or before `seq`. */
+function endAfter(messages, seq) {
+  const after = messages.findIndex((message) => message.seq > seq);
+  return after === -1 ? messages.length : after;
 }
 
 async function loadOlder(channelId, beforeSeq, setLoading) {
@@ -126,7 +205,7 @@ function Message({ message, grouped }) {
   }
 
   return (
-    <li class={`message ${grouped ? "grouped" : ""}`} id={`message-${message.id}`}>
+    <li class={`message ${grouped ? "grouped" : ""}`} id={`message-${message.id}`} data-seq={message.seq}>
       {!grouped && (
         <p class="meta">
           <strong>{nicknameOf(message.author_id)}</strong>{" "}

@@ -1,7 +1,7 @@
 // The client's state, as signals the views read: who is signed in, the channels, the
 // messages held per channel, the connection, and the sends not yet acknowledged.
 
-import { computed, signal } from "@preact/signals";
+import { computed, effect, signal } from "@preact/signals";
 
 import { partnerOf } from "./people.js";
 
@@ -49,4 +49,16 @@ export function reset() {
 /** A label for a channel: its name, or for a direct one the other person's nickname. */
 export function channelLabel(channel) {
   return channel.kind === "direct" ? partnerOf(channel, me.value?.id) : channel.name;
+}
+
+// The channel open last, per user, so that a reload comes back to it.
+const lastOpenKey = () => `parley-channel:${me.value?.id}`;
+effect(() => {
+  if (me.value && currentId.value !== null) localStorage.setItem(lastOpenKey(), String(currentId.value));
+});
+
+/** The channel to open: the one open last if still a member, else #general, else any. */
+export function channelToOpen(member) {
+  const last = Number(localStorage.getItem(lastOpenKey()));
+  return (member.find((c) => c.id === last) ?? member.find((c) => c.name === "general") ?? member[0])?.id ?? null;
 }

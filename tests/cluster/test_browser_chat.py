@@ -7,7 +7,7 @@ reports those on the console); any of them fails the test.
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import (
@@ -22,9 +22,10 @@ from playwright.sync_api import (
 )
 
 from parley.cluster import RunningCluster
+from tests.browser import CHROMIUM, runs_unbroken, scroll_back
 from tests.servers import ROOT
+from tests.v2_clients import Member
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
@@ -242,6 +243,41 @@ def test_markup_in_messages_never_runs(browser: Browser, url: str, people: list[
         )
         assert dangerous == []
         assert person.problems == []
+
+
+def test_scrolling_back_a_long_channel_keeps_a_window_in_the_dom(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    writer = Member(url)
+    room = f"long-{uuid.uuid4().hex[:6]}"
+    channel_id = writer.channel(room)
+    posts = 400
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda n: writer.post(channel_id, f"m{n:03}", f"m{n}"), range(posts))
+        )
+    assert {status for status, _ in answers} == {201}
+    reader = new_person(browser, url, people, "reader")
+    reader.sign_up()
+    reader.page.get_by_role("link", name=f"#{room}").click()
+    reader.page.get_by_role("button", name=f"Join #{room}").click()
+    expect(reader.page.get_by_label(f"Message #{room}")).to_be_visible(timeout=WAIT_MS)
+    newest = max(message["seq"] for _, message in answers)
+    expect(reader.page.locator(f'li[data-seq="{newest}"]')).to_be_visible(timeout=WAIT_MS)
+
+    scrolled = scroll_back(reader.page, posts)
+
+    assert scrolled["reached"] == posts - 1  # back to the channel's first message
+    assert scrolled["seen"] == sorted(message["seq"] for _, message in answers)
+    assert runs_unbroken(scrolled["seen"])
+    assert scrolled["ordered"]
+    assert scrolled["mostMessages"] <= 150  # the client's window, not the 400 held
+    assert scrolled["largestJump"] <= 2  # the message at the top stayed where it was
+    reader.page.get_by_role("button", name="Jump to the newest messages").click()
+    expect(reader.page.locator(f'li[data-seq="{newest}"]')).to_be_in_viewport(timeout=WAIT_MS)
+    writer.post(channel_id, "one more", "one-more")
+    expect(reader.message("one more")).to_be_in_viewport(timeout=WAIT_MS)  # following again
+    assert reader.problems == []
 
 
 @pytest.mark.parametrize("width", [1280, 360])
