@@ -5,6 +5,7 @@ Every page records its console errors, uncaught exceptions and CSP violations (C
 reports those on the console); any of them fails the test.
 """
 
+import json
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,51 @@ from tests.browser import CHROMIUM, runs_unbroken, scroll_back
 from tests.servers import ROOT
 from tests.v2_clients import Member
 
+# Run before the page's own scripts on every load: CSP violations become console errors
+# (fatal, as every console error is), and every element added or changed is checked for
+# event-handler attributes and script URLs, even if it is gone by the time a test looks.
+WATCH = """
+document.addEventListener("securitypolicyviolation", (event) =>
+  console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`));
+window.parleyTestDangerous = [];
+const URL_ATTRIBUTES = [
+  "href", "src", "action", "formaction", "xlink:href", "srcset", "poster", "background",
+];
+const check = (element) => {
+  for (const a of element.attributes) {
+    if (a.name.startsWith("on") ||
+        (URL_ATTRIBUTES.includes(a.name) && /^\\s*(javascript|data|vbscript):/i.test(a.value))) {
+      window.parleyTestDangerous.push(`${element.tagName} ${a.name}=${a.value}`);
+    }
+  }
+};
+new MutationObserver((records) => {
+  for (const record of records) {
+    const nodes = record.type === "attributes" ? [record.target] : [...record.addedNodes];
+    for (const node of nodes) {
+      if (node.nodeType !== Node.ELEMENT_NODE) continue;
+      [node, ...node.querySelectorAll("*")].forEach(check);
+    }
+  }
+}).observe(document, { subtree: true, childList: true, attributes: true });
+"""
+NAUGHTY: list[str] = json.loads(
+    (ROOT / "node_modules" / "big-list-of-naughty-strings" / "blns.json").read_text()
+)
+CLASSIC = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(2)</script>",
+    "[click](javascript:alert(3))",
+    "![x](data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==)",
+    "<svg onload=alert(5)>",
+    "&lt;img src=x onerror=alert(6)&gt;",
+    "[x](JaVaScRiPt:alert(7))",
+    "[x](&#106;avascript:alert(8))",
+    '<a href="javascript&colon;alert(9)">x</a>',
+    '<iframe srcdoc="<script>alert(10)</script>"></iframe>',
+    '![x](x" onerror="alert(11))',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(12)>",
+]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
@@ -49,6 +95,7 @@ class Person:
         self.nickname = nickname
         self.problems: list[str] = []
         self.context = browser.new_context()
+        self.context.add_init_script(WATCH)
         self.page: Page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
@@ -73,6 +120,11 @@ class Person:
         self.page.locator("form button[type=submit]").click()
         expect(self.page.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
         expect(self.page.locator(".banner")).to_have_count(0, timeout=WAIT_MS)  # connected
+
+    def dangerous(self) -> list[str]:
+        """Event-handler attributes and script URLs on any element the page ever drew."""
+        found: list[str] = self.page.evaluate("() => window.parleyTestDangerous")
+        return found
 
     def say(self, text: str, channel: str = "general") -> None:
         box = self.page.get_by_label(f"Message #{channel}")
@@ -216,33 +268,71 @@ def test_a_taken_nickname_is_shown_next_to_the_field(
     expect(second.page.get_by_label("Nickname")).to_have_attribute("aria-invalid", "true")
 
 
-def test_markup_in_messages_never_runs(browser: Browser, url: str, people: list[Person]) -> None:
+def test_markup_typed_in_the_composer_never_runs(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
     ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
     ada.sign_up()
     bob.sign_up()
     marker = uuid.uuid4().hex[:8]
-    payloads = [
-        "<img src=x onerror=alert(1)>",
-        "<script>alert(2)</script>",
-        "[click](javascript:alert(3))",
-        "![x](data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==)",
-        "<svg onload=alert(5)>",
-        "&lt;img src=x onerror=alert(6)&gt;",
-    ]
-    for payload in payloads:
+    for payload in CLASSIC:
         ada.say(f"{marker} {payload}")
     expect(bob.page.locator(".message", has_text=marker)).to_have_count(
-        len(payloads), timeout=WAIT_MS
+        len(CLASSIC), timeout=WAIT_MS
     )
 
     for person in (ada, bob):
-        dangerous = person.page.evaluate(
-            """() => [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes]
-                .filter((a) => a.name.startsWith('on') || /^\\s*(javascript|data):/i.test(a.value))
-                .map((a) => `${el.tagName} ${a.name}=${a.value}`))"""
-        )
-        assert dangerous == []
+        assert person.dangerous() == []
         assert person.problems == []
+
+
+def test_naughty_strings_never_run_as_messages_or_channel_names(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    writer = Member(url)
+    strings = [*NAUGHTY, *CLASSIC]
+    with ThreadPoolExecutor(8) as pool:
+        named = list(
+            pool.map(lambda name: writer.call("POST", "/channels", {"name": name}), strings)
+        )
+    for name, (status, body) in zip(strings, named, strict=True):
+        assert status in (201, 400, 409), (name, status, body)  # never a 500
+        assert status != 400 or "name" in body["errors"], (name, body)
+    accepted = {body["id"]: body["name"] for status, body in named if status == 201}
+    room = writer.channel(f"naughty-{uuid.uuid4().hex[:6]}")
+    with ThreadPoolExecutor(8) as pool:
+        posted = list(
+            pool.map(lambda n: writer.post(room, strings[n], f"naughty-{n}"), range(len(strings)))
+        )
+    for text, (status, body) in zip(strings, posted, strict=True):
+        assert status in (201, 400), (text, status, body)
+        assert status != 400 or "source" in body["errors"], (text, body)
+    stored = sorted(body["seq"] for status, body in posted if status == 201)
+    assert len(accepted) > 400
+    assert len(stored) > 400
+
+    reader = new_person(browser, url, people, "reader")
+    reader.sign_up()
+    # Every accepted name is in the sidebar as the text it is.
+    browse = reader.page.locator("section[aria-labelledby=section-browse] a")
+    expect(browse).to_have_count(len(accepted) + 1, timeout=WAIT_MS)  # and the room
+    shown = browse.evaluate_all("links => links.map((a) => [a.hash, a.textContent])")
+    names = {int(link.removeprefix("#channel-")): text for link, text in shown}
+    assert {id_: names.get(id_) for id_ in accepted} == {
+        id_: f"#{name}" for id_, name in accepted.items()
+    }
+    for id_ in [id_ for id_, name in accepted.items() if "<" in name][:20]:
+        reader.page.locator(f'a[href="#channel-{id_}"]').click()
+        expect(reader.page.locator(".top h1")).to_have_text(accepted[id_])
+    # Every stored message drawn, the window moving over all of them.
+    reader.page.locator(f'a[href="#channel-{room}"]').click()
+    reader.page.get_by_role("button", name="Join #naughty-").click()
+    expect(reader.page.locator(f'li[data-seq="{stored[-1]}"]')).to_be_attached(timeout=WAIT_MS)
+    scrolled = scroll_back(reader.page, len(strings))
+    assert set(stored) <= set(scrolled["seen"])
+
+    assert reader.dangerous() == []
+    assert reader.problems == []
 
 
 def test_scrolling_back_a_long_channel_keeps_a_window_in_the_dom(
