@@ -32,7 +32,10 @@ export function Chat({ onSignOut }) {
   const channel = current.value;
   return (
     <div class={`chat ${menuOpen ? "menu-open" : ""}`}>
-      <a class="skip" href="#composer-input">Skip to the message box</a>
+      <a class="skip" href="#composer-input"
+        onClick={(event) => { event.preventDefault(); document.getElementById("composer-input")?.focus(); }}>
+        Skip to the message box
+      </a>
       <header class="top">
         <button type="button" class="menu" aria-expanded={menuOpen} aria-controls="sidebar"
           onClick={() => setMenuOpen(!menuOpen)}>Channels</button>
@@ -86,13 +89,16 @@ function ChannelTools({ channel }) {
       setNote(failure.message);
     }
   }
+  const canInvite = channel.kind === "private" && owner;
+  const canLeave = channel.name !== "general";
+  if (!canInvite && !canLeave && !note) return null;
   return (
     <div class="channel-tools">
-      {channel.kind === "private" && owner && (
+      {canInvite && (
         <UserPicker id={`invite-${channel.id}`} label="Invite someone" action="Invite"
           exclude={[me.value.id]} onPick={invite} />
       )}
-      {channel.name !== "general" && (
+      {canLeave && (
         <button type="button" onClick={leave}>Leave #{channel.name}</button>
       )}
       {note && <p role="status">{note}</p>}

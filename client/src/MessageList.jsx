@@ -115,7 +115,7 @@ export function MessageList({ channel }) {
       <ol>
         {rows(drawn).map((row) =>
           row.day ? (
-            <li key={`day-${row.day}`} class="day" role="separator">{row.day}</li>
+            <li key={`day-${row.day}`} class="day"><h2>{row.day}</h2></li>
           ) : (
             <Message key={row.message.id} message={row.message} grouped={row.grouped} />
           ),
@@ -181,7 +181,17 @@ function rows(messages) {
 function Message({ message, grouped }) {
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState(null);
+  const editBox = useRef(null);
+  const editButton = useRef(null);
+  const wasEditing = useRef(false);
   const own = message.author_id === me.value.id;
+
+  useEffect(() => {
+    // Focus follows the keyboard user: into the box when editing starts, back after.
+    if (editing) editBox.current?.focus();
+    else if (wasEditing.current) editButton.current?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
   const at = new Date(message.created_at);
   const path = `/channels/${message.channel_id}/messages/${message.id}`;
 
@@ -217,7 +227,14 @@ function Message({ message, grouped }) {
       ) : editing ? (
         <form onSubmit={save} class="edit">
           <label for={`edit-${message.id}`} class="sr-only">Edit message</label>
-          <textarea id={`edit-${message.id}`} name="source" defaultValue={message.source} />
+          <textarea id={`edit-${message.id}`} name="source" defaultValue={message.source} ref={editBox}
+            onKeyDown={(event) => {
+              if (event.key === "Escape") setEditing(false);
+              if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+                event.preventDefault();
+                event.currentTarget.form.requestSubmit();
+              }
+            }} />
           <button type="submit">Save</button>
           <button type="button" onClick={() => setEditing(false)}>Cancel</button>
         </form>
@@ -237,7 +254,7 @@ function Message({ message, grouped }) {
       )}
       {own && !message.deleted && !editing && (
         <span class="actions">
-          <button type="button" onClick={() => setEditing(true)}>Edit</button>
+          <button type="button" ref={editButton} onClick={() => setEditing(true)}>Edit</button>
           <button type="button" onClick={remove}>Delete</button>
         </span>
       )}
