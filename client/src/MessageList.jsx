@@ -122,7 +122,7 @@ export function MessageList({ channel }) {
         )}
         {mine.map((post) => (
           <li key={post.client_msg_id} class={`message pending ${post.error ? "failed" : ""}`}>
-            <p class="meta"><strong>{me.value.nickname}</strong> <span>{post.error ? "not sent" : "sending…"}</span></p>
+            <p class="meta"><strong>{me.value.nickname}</strong> <span>{post.error ? "not sent" : post.retryIn ? `too many messages: sending again in ${post.retryIn} s` : "sending…"}</span></p>
             <p class="body">{post.source}</p>
             {post.error && (
               <p class="field-error" role="alert">

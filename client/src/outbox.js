@@ -8,7 +8,7 @@ import { call } from "./api.js";
 import { postOverSocket } from "./live.js";
 import { me, mergeMessages, updateHistory } from "./store.js";
 
-export const pending = signal([]); // {channel_id, source, client_msg_id, error?}
+export const pending = signal([]); // {channel_id, source, client_msg_id, error?, retryIn?}
 let sending = false;
 
 function key() {
@@ -25,7 +25,8 @@ export function restore() {
 }
 
 function save() {
-  localStorage.setItem(key(), JSON.stringify(pending.value.filter((post) => !post.error)));
+  const kept = pending.value.filter((post) => !post.error).map(({ retryIn, ...post }) => post);
+  localStorage.setItem(key(), JSON.stringify(kept));
 }
 
 /** Queue a message and try to send it now. */
@@ -70,18 +71,24 @@ async function send(post) {
       });
       return { status: 201, message };
     } catch (error) {
-      if (error.status) return { status: error.status, error: { message: error.message, errors: error.errors } };
+      if (error.status) {
+        const answer = { message: error.message, errors: error.errors, retry_after: error.retryAfter };
+        return { status: error.status, error: answer };
+      }
       return null;
     }
   }
 }
 
-const RATE_LIMITED_RETRY_MS = 2000;
-
 function settle(post, ack) {
   if (ack.status === 429) {
-    // Over the posting budget: it stays pending and goes again in a moment.
-    setTimeout(flush, RATE_LIMITED_RETRY_MS);
+    // Over the posting budget: it stays pending, says when it goes again, and goes then.
+    const seconds = Math.max(1, Number(ack.error?.retry_after) || 1);
+    setPending(post, { retryIn: seconds });
+    setTimeout(() => {
+      setPending(post, { retryIn: undefined });
+      flush();
+    }, seconds * 1000);
     return;
   }
   if (ack.status === 200 || ack.status === 201) {
@@ -93,8 +100,10 @@ function settle(post, ack) {
     return;
   }
   const reason = ack.error?.errors?.source?.[0] ?? ack.error?.message ?? `HTTP ${ack.status}`;
-  pending.value = pending.value.map((p) =>
-    p.client_msg_id === post.client_msg_id ? { ...p, error: reason } : p,
-  );
+  setPending(post, { error: reason });
+}
+
+function setPending(post, change) {
+  pending.value = pending.value.map((p) => (p.client_msg_id === post.client_msg_id ? { ...p, ...change } : p));
   save();
 }

@@ -22,13 +22,20 @@ def jobs() -> bool:
 
 
 @pytest.fixture
-def topology(tmp_path: Path, jobs: bool) -> Iterator[RunningCluster]:
+def cluster_env() -> dict[str, str]:
+    """Settings a test adds to the topology's (parametrize it to override)."""
+    return {}
+
+
+@pytest.fixture
+def topology(tmp_path: Path, jobs: bool, cluster_env: dict[str, str]) -> Iterator[RunningCluster]:
     plan = two_instance_plan("parley_test_cluster", tmp_path / "cluster")
     env = {
         **FAST_HASHING,
         **NO_RATE_LIMITS,
         "CELERY_QUEUE": f"parley-test-{uuid.uuid4().hex}",
         "PRESENCE_SWEEP_INTERVAL": "1",
+        **cluster_env,
     }
     with start_cluster(plan, env=env, cwd=ROOT, jobs=jobs) as running:
         yield running

@@ -96,12 +96,17 @@ class Person:
         self.problems: list[str] = []
         self.context = browser.new_context()
         self.context.add_init_script(WATCH)
-        self.page: Page = self.context.new_page()
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
-        self.page.on("dialog", self._dialog)
-        self.page.on("response", self._response)
-        self.page.goto(url)
+        self.page: Page = self.another_tab(url)
+
+    def another_tab(self, url: str) -> Page:
+        """A page in this person's browser (cookies and storage shared), watched like the first."""
+        page = self.context.new_page()
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        page.on("dialog", self._dialog)
+        page.on("response", self._response)
+        page.goto(url)
+        return page
 
     def _console(self, message: ConsoleMessage) -> None:
         # Chromium logs every 4xx answer too; those are the API speaking (a taken
@@ -490,6 +495,67 @@ def test_a_keyboard_alone_signs_up_chats_edits_and_moves_between_channels(
     page.keyboard.press("Enter")
     expect(page.locator(".top h1")).to_have_text("general")
     expect(page.locator(".sidebar a[aria-current=page]")).to_have_text("#general")
+    assert person.problems == []
+
+
+@pytest.mark.parametrize("cluster_env", [{"ACCESS_TOKEN_SECONDS": "6"}])
+def test_tokens_refresh_unnoticed_and_signing_out_in_one_tab_ends_every_tab(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    person = new_person(browser, url, people, "tabs")
+    refreshes: list[int] = []
+    person.sign_up()
+    second = person.another_tab(url)  # the refresh cookie signs this tab in too
+    for page in (person.page, second):
+        page.on(
+            "response",
+            lambda r: refreshes.append(r.status) if r.request.method == "PUT" else None,
+        )
+    expect(second.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
+
+    person.page.wait_for_timeout(13_000)  # each tab refreshes its 6 s token about twice
+    person.say("said after the first tokens expired")
+    expect(second.locator(".message", has_text="said after the first")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    expect(person.message("said after the first")).not_to_have_class("pending")
+    assert len(refreshes) >= 3
+    assert set(refreshes) == {200}  # the tabs took turns: no refresh token used twice
+
+    person.page.get_by_role("button", name="Sign out").click()
+    for page in (person.page, second):
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=WAIT_MS)
+    second.reload()
+    expect(second.get_by_role("heading", name="Sign in")).to_be_visible(timeout=WAIT_MS)
+    assert person.problems == []
+
+
+@pytest.mark.parametrize(
+    "cluster_env", [{"RATE_LIMITS_ENABLED": "1", "RATE_LIMIT_POST": "3 per 4 seconds"}]
+)
+def test_refused_messages_say_why_and_rate_limited_ones_say_when(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    person = new_person(browser, url, people, "limited")
+    person.sign_up()
+    marker = uuid.uuid4().hex[:6]
+
+    person.say("x" * 4001)
+    refused = person.page.locator(".message.failed")
+    expect(refused.get_by_role("alert")).to_contain_text("4000", timeout=WAIT_MS)
+    refused.get_by_role("button", name="Dismiss").click()
+    expect(refused).to_have_count(0)
+
+    for n in range(7):
+        person.say(f"{marker} burst {n}")
+    expect(person.page.locator(".message.pending").first).to_contain_text(
+        "too many messages: sending again in", timeout=WAIT_MS
+    )
+    delivered = person.page.locator(".message:not(.pending) .body", has_text=f"{marker} burst")
+    expect(delivered).to_have_count(7, timeout=30_000)
+    assert [text.strip() for text in delivered.all_inner_texts()] == [
+        f"{marker} burst {n}" for n in range(7)
+    ]
     assert person.problems == []
 
 
