@@ -24,6 +24,7 @@ from playwright.sync_api import (
 
 from parley.cluster import RunningCluster
 from tests.browser import CHROMIUM, runs_unbroken, scroll_back
+from tests.pages import html_page, serving
 from tests.servers import ROOT
 from tests.v2_clients import Member
 
@@ -557,6 +558,27 @@ def test_refused_messages_say_why_and_rate_limited_ones_say_when(
         f"{marker} burst {n}" for n in range(7)
     ]
     assert person.problems == []
+
+
+@pytest.mark.parametrize("cluster_env", [{"LINK_PREVIEW_ALLOWED_NETWORKS": "127.0.0.2/32"}])
+def test_a_link_preview_appears_when_its_job_finishes(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    page = html_page("Ignored title", "What the page is about", {"title": "The page's own title"})
+    with serving("127.0.0.2", {"/article": page}) as site:
+        ada.say(f"have a look: {site.url('/article')}")
+        for person in (ada, bob):
+            preview = person.message("have a look").locator(".previews a")
+            expect(preview).to_have_text("The page's own title", timeout=WAIT_MS)
+            expect(preview).to_have_attribute("href", site.url("/article"))
+            expect(person.message("have a look").locator(".previews")).to_contain_text(
+                "What the page is about"
+            )
+    assert ada.problems == []
+    assert bob.problems == []
 
 
 def tab_to(page: Page, selector: str, text: str | None = None, *, backwards: bool = False) -> None:
