@@ -23,8 +23,12 @@ export function Chat({ onSignOut }) {
       // Cursors from the listing: the socket replays whatever came after it.
       connect(member.map((channel) => [channel.id, channel.last_seq]), flush);
     })();
+    // Public channels others created since: the list is fetched again when the tab returns.
+    const returned = () => document.visibilityState === "visible" && refreshChannels().catch(() => {});
+    document.addEventListener("visibilitychange", returned);
     return () => {
       open = false;
+      document.removeEventListener("visibilitychange", returned);
       disconnect();
     };
   }, []);

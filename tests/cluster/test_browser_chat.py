@@ -427,6 +427,10 @@ def test_every_view_has_no_serious_accessibility_violation_and_is_photographed(
     expect(page.get_by_role("button", name=f"Message {writer.nickname}")).to_be_visible()
     view("people")
     page.get_by_role("searchbox", name="Message someone").fill("")
+    later = f"later-{uuid.uuid4().hex[:6]}"
+    writer.channel(later)  # created after this page listed the channels
+    page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")  # tab back
+    expect(page.get_by_role("link", name=f"#{later}")).to_be_visible(timeout=WAIT_MS)
     page.get_by_role("link", name=f"#{room}").click()
     expect(page.get_by_role("button", name=f"Join #{room}")).to_be_visible()
     view("join")
