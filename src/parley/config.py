@@ -219,6 +219,8 @@ class Config:
     RATE_LIMIT_EDIT = os.environ.get("RATE_LIMIT_EDIT", "60 per minute")
     RATE_LIMIT_CHANNEL = os.environ.get("RATE_LIMIT_CHANNEL", "30 per hour")
     RATE_LIMIT_MEMBERSHIP = os.environ.get("RATE_LIMIT_MEMBERSHIP", "120 per hour")
+    # Read markers moved: a client marks as it scrolls, at most about once a second.
+    RATE_LIMIT_READ = os.environ.get("RATE_LIMIT_READ", "120 per minute")
     RATE_LIMIT_JOB = os.environ.get("RATE_LIMIT_JOB", "60 per minute")
     # Events one socket may send, counted by its own process; a socket refused more
     # often than RATE_LIMIT_SOCKET_REFUSALS is disconnected.

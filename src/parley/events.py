@@ -86,6 +86,18 @@ class MemberLeft:
 
 
 @dataclass(frozen=True)
+class ReadMarkerMoved:
+    """A member read a channel further: up to ``last_read_seq``, leaving ``unread_count``
+    messages unread among those up to the channel's seq ``as_of_seq`` (one snapshot)."""
+
+    user_id: int
+    channel_id: int
+    last_read_seq: int
+    unread_count: int
+    as_of_seq: int
+
+
+@dataclass(frozen=True)
 class SessionRevoked:
     """A sign-in (token family) was revoked, or all of the user's (family None): its
     sockets, forgotten by the registry in the same transaction, must go."""
@@ -104,7 +116,9 @@ class JobFinished:
 
 
 ChannelChange = MessagePosted | MessageEdited | MessageDeleted | MemberJoined | MemberLeft
-DomainEvent = UserCreated | UserUpdated | ChannelChange | JobFinished | SessionRevoked
+DomainEvent = (
+    UserCreated | UserUpdated | ChannelChange | ReadMarkerMoved | JobFinished | SessionRevoked
+)
 
 
 EVENT_TYPES: frozenset[type] = frozenset(

@@ -47,6 +47,7 @@ SCOPES = {
     "edit": "RATE_LIMIT_EDIT",
     "channel": "RATE_LIMIT_CHANNEL",
     "membership": "RATE_LIMIT_MEMBERSHIP",
+    "read": "RATE_LIMIT_READ",
     "job": "RATE_LIMIT_JOB",
 }
 # How long an address that signed in to an account stays exempt from its lock-out.

@@ -214,7 +214,9 @@ SUBSCRIBER = events.Subscriber(
     ),
     # A new user, a new message (no cached page ends past the last seq) and a finished
     # job change nothing cached.
-    ignores=frozenset({events.UserCreated, events.MessagePosted, events.JobFinished}),
+    ignores=frozenset(
+        {events.UserCreated, events.MessagePosted, events.ReadMarkerMoved, events.JobFinished}
+    ),
 )
 
 

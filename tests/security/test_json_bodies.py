@@ -23,6 +23,7 @@ ROUTES = [
     ("POST", "/api/v2/channels/{channel}/members", "v2"),
     ("POST", "/api/v2/channels/{channel}/messages", "v2"),
     ("PATCH", "/api/v2/channels/{channel}/messages/{message}", "v2"),
+    ("PUT", "/api/v2/channels/{channel}/read", "v2"),
 ]
 
 

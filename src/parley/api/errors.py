@@ -21,6 +21,7 @@ from parley.extensions import apifairy
 from parley.services.errors import (
     ConflictError,
     ForbiddenError,
+    InvalidError,
     NotFoundError,
     ServiceError,
     StaleCursorError,
@@ -120,6 +121,8 @@ def service_error_body(error: ServiceError) -> tuple[dict[str, Any], int]:
     """The envelope and status REST answers a service error with (for socket acks)."""
     if isinstance(error, ConflictError):
         return error_body(409, error.reason, {error.field: [error.reason]}), 409
+    if isinstance(error, InvalidError):
+        return error_body(400, error.reason, {error.field: [error.reason]}), 400
     if isinstance(error, StaleCursorError):
         return error_body(410, error.message, {"after": ["Too old: resync."]}), 410
     status = _SERVICE_ERROR_STATUS.get(type(error), 400)
@@ -161,7 +164,7 @@ def register_error_handlers(app: Flask) -> None:
     """Answer every error, of every version, with the JSON envelope."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InvalidIdError, _invalid_id)
-    for error in (NotFoundError, ForbiddenError, StaleCursorError):
+    for error in (NotFoundError, ForbiddenError, StaleCursorError, InvalidError):
         app.register_error_handler(error, _service_error)
     app.register_error_handler(UnauthorizedError, _unauthorized)
     app.register_error_handler(ConflictError, lambda error: conflict_response(error, 409))

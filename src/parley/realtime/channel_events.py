@@ -153,6 +153,18 @@ def _move(sid: str, channel_id: int, *, enter: bool) -> None:
         log.exception("moving %s %s channel %s failed", sid, "in" if enter else "out", channel_id)
 
 
+def _push_read_marker(moved: events.ReadMarkerMoved) -> None:
+    """Tell every socket of the reader held here (their other devices too)."""
+    payload = {
+        "channel_id": moved.channel_id,
+        "last_read_seq": moved.last_read_seq,
+        "unread_count": moved.unread_count,
+        "as_of_seq": moved.as_of_seq,
+    }
+    for sid in _held_sids(moved.user_id):
+        _emit("read_marker", payload, sid)
+
+
 def _disconnect_session(revoked: events.SessionRevoked) -> None:
     """Disconnect a signed-out session's sockets held here (the registry forgot them
     in the sign-out's transaction)."""
@@ -176,6 +188,8 @@ def on_domain_event(event: events.DomainEvent) -> None:
             | events.MemberLeft()
         ):
             _push_change(event)
+        case events.ReadMarkerMoved():
+            _push_read_marker(event)
         case events.SessionRevoked():
             _disconnect_session(event)
 
@@ -218,6 +232,7 @@ SUBSCRIBER = events.Subscriber(
             events.MessageDeleted,
             events.MemberJoined,
             events.MemberLeft,
+            events.ReadMarkerMoved,
             events.SessionRevoked,
         }
     ),

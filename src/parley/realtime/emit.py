@@ -85,9 +85,16 @@ SUBSCRIBER = events.Subscriber(
             events.JobFinished,
         }
     ),
-    # Flack's clients know no deletions or channels; sessions end by token checks.
+    # Flack's clients know no deletions, channels or read markers; sessions end by token
+    # checks.
     ignores=frozenset(
-        {events.MessageDeleted, events.MemberJoined, events.MemberLeft, events.SessionRevoked}
+        {
+            events.MessageDeleted,
+            events.MemberJoined,
+            events.MemberLeft,
+            events.ReadMarkerMoved,
+            events.SessionRevoked,
+        }
     ),
     relayed=True,
 )

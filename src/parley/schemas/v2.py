@@ -127,6 +127,30 @@ class ChannelSchema(V2Schema):
     last_seq = fields.Integer(attribute="channel.last_seq", dump_only=True)
     created_at = fields.DateTime(attribute="channel.created_at", dump_only=True)
     membership = fields.Nested(MembershipSchema, dump_only=True, allow_none=True)
+    unread_count = fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Others' messages after your read marker, among those up to "
+            "last_seq (null when not a member)."
+        },
+    )
+
+
+class ReadMarkerSchema(V2Schema):
+    """PUT /channels/<id>/read: how far you have read."""
+
+    seq = fields.Integer(required=True, strict=True, validate=SEQ)
+
+
+class ReadStateSchema(V2Schema):
+    """Your read marker in a channel and what is unread after it, counted in one
+    snapshot up to `as_of_seq` (the channel's last seq then)."""
+
+    channel_id = fields.Integer(dump_only=True)
+    last_read_seq = fields.Integer(dump_only=True)
+    unread_count = fields.Integer(dump_only=True)
+    as_of_seq = fields.Integer(dump_only=True)
 
 
 class ChannelCreateSchema(V2Schema):

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ScalarSelect, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from parley import events
@@ -16,6 +16,7 @@ from parley.models import (
     EventKind,
     MemberRole,
     Membership,
+    Message,
     User,
 )
 from parley.read_cache import CHANNEL_READERS, read_cache
@@ -35,6 +36,9 @@ class ChannelView:
 
     channel: Channel
     membership: Membership | None
+    # Others' messages after the member's read marker, among those up to channel.last_seq
+    # as read in the same statement; None for a non-member.
+    unread_count: int | None = None
 
 
 NAME_TAKEN = "A public channel with this name already exists."
@@ -126,21 +130,51 @@ def _visible_channel(user_id: int, channel_id: int) -> Channel:
 
 
 def view_of(user: User, channel: Channel) -> ChannelView:
-    """The channel with the user's membership."""
-    return ChannelView(channel, membership(user, channel))
+    """The channel with the user's membership and unread count, read afresh."""
+    row = db.session.execute(
+        select(Channel, Membership, unread_count_of(user.id))
+        .outerjoin(
+            Membership, and_(Membership.channel_id == Channel.id, Membership.user_id == user.id)
+        )
+        .where(Channel.id == channel.id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return _view(*row)
 
 
 def channels_of(user: User) -> list[ChannelView]:
-    """Every channel the user may see, with their membership where they have one."""
+    """Every channel the user may see, with their membership and unread count where they
+    have one (one statement, so each count goes with the last_seq it counted up to)."""
     rows = db.session.execute(
-        select(Channel, Membership)
+        select(Channel, Membership, unread_count_of(user.id))
         .outerjoin(
             Membership, and_(Membership.channel_id == Channel.id, Membership.user_id == user.id)
         )
         .where(or_(Channel.kind == ChannelKind.PUBLIC, Membership.user_id.is_not(None)))
         .order_by(Channel.id)
+        .execution_options(populate_existing=True)
     ).all()
-    return [ChannelView(channel, member) for channel, member in rows]
+    return [_view(*row) for row in rows]
+
+
+def _view(channel: Channel, member: Membership | None, unread: int) -> ChannelView:
+    return ChannelView(channel, member, unread if member is not None else None)
+
+
+def unread_count_of(user_id: int) -> ScalarSelect[int]:
+    """Others' messages, not deleted, after the read marker of the Membership row of the
+    enclosing query (0 where there is none)."""
+    return (
+        select(func.count(Message.id))
+        .where(
+            Message.channel_id == Membership.channel_id,
+            Message.seq > Membership.last_read_seq,
+            Message.user_id != user_id,
+            Message.deleted_at.is_(None),
+        )
+        .correlate(Membership)
+        .scalar_subquery()
+    )
 
 
 def members_of(channel: Channel) -> Sequence[Membership]:
@@ -241,8 +275,10 @@ def add_member(user: User, channel: Channel, role: MemberRole = MemberRole.MEMBE
     """
     if membership(user, channel) is not None:
         return None
-    db.session.add(Membership(channel_id=channel.id, user_id=user.id, role=role))
+    member = Membership(channel_id=channel.id, user_id=user.id, role=role)
+    db.session.add(member)
     seq = history.record(channel.id, EventKind.MEMBER_JOINED, user_id=user.id)
+    member.last_read_seq = seq  # what was said before joining is not "unread"
     events.publish_on_commit(events.MemberJoined(channel.id, user.id, seq))
     return seq
 

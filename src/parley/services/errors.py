@@ -30,5 +30,14 @@ class ConflictError(ServiceError):
         self.reason = reason
 
 
+class InvalidError(ServiceError):
+    """A value no schema could judge alone is wrong, e.g. a seq past the channel's last."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
 class StaleCursorError(ServiceError):
     """Events after this cursor can no longer be replayed: the client must resync."""

@@ -1,15 +1,21 @@
-"""v2 memberships: join, leave, invite, remove, list."""
+"""v2 memberships: join, leave, invite, remove, list; read markers."""
 
 from apifairy import authenticate, other_responses, response
 from flask import Blueprint
 
-from parley.api.auth import access_auth, current_user
+from parley.api.auth import access_auth, current_user, current_user_id
 from parley.api.decorators import json_body
 from parley.api.v2 import HIDDEN
 from parley.rate_limits import per_user
 from parley.schemas.v1 import EmptySchema
-from parley.schemas.v2 import ChannelSchema, MemberListSchema, UserRefSchema
-from parley.services import channels, users
+from parley.schemas.v2 import (
+    ChannelSchema,
+    MemberListSchema,
+    ReadMarkerSchema,
+    ReadStateSchema,
+    UserRefSchema,
+)
+from parley.services import channels, read_markers, users
 
 bp = Blueprint("members", __name__)
 
@@ -62,3 +68,20 @@ def remove_member(channel_id: int, user_id: int) -> object:
     channel = channels.visible_channel(user.id, channel_id)
     channels.remove(user, channel, users.get_user(user_id))
     return {}
+
+
+@bp.put("/channels/<id:channel_id>/read")
+@authenticate(access_auth)
+@per_user("read")
+@json_body(ReadMarkerSchema())
+@response(ReadStateSchema(), description="Your marker (it never moves back) and the count.")
+@other_responses(
+    {
+        400: "`seq` is past the channel's last seq.",
+        403: "Join the channel first.",
+        404: HIDDEN,
+    }
+)
+def mark_read(data: dict[str, int], channel_id: int) -> object:
+    """Mark the channel read up to a seq; your sockets get `read_marker`."""
+    return read_markers.mark_read(current_user_id(), channel_id, data["seq"])

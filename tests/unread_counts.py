@@ -1,0 +1,67 @@
+"""A client's unread counts, kept as docs/realtime-v2.md ("Read markers and unread
+counts") says: a count from the server as of a seq, plus what the channel's events past
+that seq add or take away. The browser client does the same in client/src/unread.js."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ChannelCount:
+    """One channel: the server's count as of `through`, and the events past it."""
+
+    read: int
+    base: int
+    through: int
+    beyond: list[dict[str, Any]] = field(default_factory=list)
+
+
+class UnreadCounts:
+    """Per channel, for one user: load a count, apply events and markers, read it."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        self.channels: dict[int, ChannelCount] = {}
+
+    def load(self, channel: dict[str, Any]) -> None:
+        """A channel as the listing (or GET /channels/<id>) gives it, membership and all."""
+        self.channels[channel["id"]] = ChannelCount(
+            channel["membership"]["last_read_seq"], channel["unread_count"], channel["last_seq"]
+        )
+
+    def apply_event(self, event: dict[str, Any]) -> None:
+        """A channel event, applied by the protocol's rules (in seq order, once)."""
+        count = self.channels.get(event["channel_id"])
+        if count is not None and event["seq"] > count.through:  # else: in the count
+            count.beyond.append(event)
+
+    def apply_marker(self, marker: dict[str, Any]) -> None:
+        """A read_marker push, or the answer of PUT /channels/<id>/read (the same body)."""
+        count = self.channels.get(marker["channel_id"])
+        if count is None:
+            return
+        as_of, read = marker["as_of_seq"], marker["last_read_seq"]
+        if as_of < count.through or (as_of == count.through and read <= count.read):
+            return  # older than what the count already covers
+        count.read, count.base, count.through = read, marker["unread_count"], as_of
+        count.beyond = [event for event in count.beyond if event["seq"] > as_of]
+
+    def unread(self, channel_id: int) -> int:
+        """The channel's unread count now."""
+        count = self.channels[channel_id]
+        total, counted = count.base, set()
+        for event in count.beyond:
+            message = event.get("message")
+            if message is None or message["author_id"] == self.user_id:
+                continue
+            if event["type"] == "message_posted" and not message["deleted"]:
+                total += 1
+                counted.add(message["id"])
+            elif (
+                event["type"] == "message_deleted"
+                and message["seq"] > count.read
+                and (message["seq"] <= count.through or message["id"] in counted)
+            ):
+                total -= 1
+                counted.discard(message["id"])
+        return total
