@@ -7,6 +7,7 @@ import { MessageList } from "./MessageList.jsx";
 import { flush, restore } from "./outbox.js";
 import { Sidebar } from "./Sidebar.jsx";
 import { announcement, channelLabel, channels, channelToOpen, connection, current, currentId, me } from "./store.js";
+import { unreadOf, unreadVersion } from "./unread.js";
 import { UserPicker } from "./UserPicker.jsx";
 
 /** The signed-in view: channels on the side, the current one's messages and composer. */
@@ -32,6 +33,12 @@ export function Chat({ onSignOut }) {
       disconnect();
     };
   }, []);
+
+  unreadVersion.value; // the title counts every channel's unread messages
+  const total = channels.value.reduce((sum, c) => sum + (c.membership ? unreadOf(c.id, me.value.id) : 0), 0);
+  useEffect(() => {
+    document.title = total ? `(${total}) Parley` : "Parley";
+  }, [total]);
 
   const channel = current.value;
   return (

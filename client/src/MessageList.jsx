@@ -3,7 +3,9 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { call } from "./api.js";
 import { discard, pending } from "./outbox.js";
 import { nicknameOf } from "./people.js";
+import { lastSeqOf } from "./live.js";
 import { historyOf, me, mergeMessages, updateHistory } from "./store.js";
+import { markRead } from "./unread.js";
 
 const PAGE = 50;
 // At most this many messages are in the DOM: scrolling back through a long history moves
@@ -36,6 +38,28 @@ export function MessageList({ channel }) {
   useEffect(() => {
     if (!history.loaded) loadOlder(channel.id, null, setLoading);
   }, [channel.id]);
+
+  // Messages scrolled into view are read; at the newest, so is the channel's last event.
+  const seen = useRef(null);
+  useEffect(() => {
+    seen.current = new IntersectionObserver(
+      (entries) => {
+        const visible = entries.filter((entry) => entry.isIntersecting);
+        if (!visible.length || document.visibilityState !== "visible") return;
+        const top = Math.max(...visible.map((entry) => Number(entry.target.dataset.seq)));
+        const newest = historyOf(channel.id).messages.at(-1)?.seq ?? 0;
+        const atNewest = top >= newest && shownTo.current === null;
+        markRead(channel.id, atNewest ? Math.max(top, lastSeqOf(channel.id) ?? top) : top);
+      },
+      { root: list.current },
+    );
+    return () => seen.current.disconnect();
+  }, [channel.id]);
+  useEffect(() => {
+    // Observed afresh after each render: the window adds and drops messages.
+    seen.current.disconnect();
+    for (const item of list.current.querySelectorAll("li[data-seq]")) seen.current.observe(item);
+  });
 
   useLayoutEffect(() => {
     const element = list.current;

@@ -4,6 +4,7 @@ import { call } from "./api.js";
 import { FieldError, FormError } from "./errors.jsx";
 import { follow, refreshChannels } from "./live.js";
 import { channelLabel, channels, currentId, me } from "./store.js";
+import { unreadOf, unreadVersion } from "./unread.js";
 import { UserPicker } from "./UserPicker.jsx";
 
 const SECTIONS = [
@@ -15,6 +16,7 @@ const SECTIONS = [
 /** The channels the user is in, by kind, the current one marked; browse and create. */
 export function Sidebar({ id, onPick }) {
   const mine = channels.value.filter((channel) => channel.membership);
+  unreadVersion.value; // re-render when a count changes
   const others = channels.value.filter((channel) => !channel.membership && channel.kind === "public");
   const pick = (channelId) => {
     currentId.value = channelId;
@@ -31,6 +33,7 @@ export function Sidebar({ id, onPick }) {
                 <a href={`#channel-${channel.id}`} aria-current={channel.id === currentId.value ? "page" : undefined}
                   onClick={(event) => { event.preventDefault(); pick(channel.id); }}>
                   {kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`}
+                  <Unread count={unreadOf(channel.id, me.value.id)} />
                 </a>
               </li>
             ))}
@@ -61,6 +64,12 @@ export function Sidebar({ id, onPick }) {
       <NewChannel onCreated={pick} />
     </nav>
   );
+}
+
+/** A channel's unread count, read out as words ("3 unread"), hidden at zero. */
+function Unread({ count }) {
+  if (!count) return null;
+  return <span class="unread"><span aria-hidden="true">{count}</span><span class="sr-only">, {count} unread</span></span>;
 }
 
 function NewChannel({ onCreated }) {

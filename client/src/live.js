@@ -7,6 +7,7 @@ import { io } from "socket.io-client";
 
 import { accessToken, call, refresh } from "./api.js";
 import { announcement, channels, connection, me, mergeMessages, updateHistory } from "./store.js";
+import { applyMarker, countEvent, loadCounts } from "./unread.js";
 
 const GAP_FETCH_MS = 3000;
 const EVENTS = ["message_posted", "message_edited", "message_deleted", "member_joined", "member_left"];
@@ -46,6 +47,7 @@ export function connect(startingSeqs, connected) {
   });
   for (const name of EVENTS) socket.on(name, receive);
   socket.on("resync", (payload) => reload(payload.channel_id));
+  socket.on("read_marker", applyMarker); // read on another device, or in another tab
 }
 
 /** Close the socket and forget every cursor (signed out). */
@@ -61,6 +63,11 @@ export function disconnect() {
 /** Start following a channel joined or created after the socket connected. */
 export function follow(channelId, seq) {
   if (!last.has(channelId)) last.set(channelId, seq);
+}
+
+/** The last seq applied in a channel (undefined before its first). */
+export function lastSeqOf(channelId) {
+  return last.get(channelId);
 }
 
 /** post_message over the socket; resolves with the acknowledgement. */
@@ -101,10 +108,12 @@ async function reload(channelId) {
   const channel = await call("GET", `/channels/${channelId}`);
   last.set(channelId, channel.last_seq);
   held.delete(channelId);
+  loadCounts([channel]);
   updateHistory(channelId, () => ({ messages: page.messages, more: page.more, loaded: true }));
 }
 
 function apply(event) {
+  countEvent(event);
   if (event.message) {
     updateHistory(event.channel_id, (history) => ({
       ...history,
@@ -126,5 +135,6 @@ function channelName(channelId) {
 /** Load the channel list again (after joining or leaving). */
 export async function refreshChannels() {
   const listing = await call("GET", "/channels");
+  loadCounts(listing.channels);
   channels.value = listing.channels;
 }

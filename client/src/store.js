@@ -4,6 +4,7 @@
 import { computed, effect, signal } from "@preact/signals";
 
 import { partnerOf } from "./people.js";
+import { resetCounts } from "./unread.js";
 
 export const me = signal(null);
 export const channels = signal([]); // ChannelSchema objects, members' first
@@ -44,6 +45,7 @@ export function reset() {
   currentId.value = null;
   histories.value = new Map();
   announcement.value = "";
+  resetCounts();
 }
 
 /** A label for a channel: its name, or for a direct one the other person's nickname. */

@@ -134,6 +134,13 @@ class Person:
         expect(self.page.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
         expect(self.page.locator(".banner")).to_have_count(0, timeout=WAIT_MS)  # connected
 
+    def sign_in(self) -> None:
+        """Sign in as an existing user (this person's nickname)."""
+        self.page.get_by_label("Nickname").fill(self.nickname)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.locator("form button[type=submit]").click()
+        expect(self.page.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
+
     def dangerous(self) -> list[str]:
         """Event-handler attributes and script URLs on any element the page ever drew."""
         found: list[str] = self.page.evaluate("() => window.parleyTestDangerous")
@@ -583,6 +590,50 @@ def test_a_link_preview_appears_when_its_job_finishes(
             )
     assert ada.problems == []
     assert bob.problems == []
+
+
+def test_unread_badges_count_live_and_reading_on_one_device_clears_the_other(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada = Member(url)
+    room = f"news-{uuid.uuid4().hex[:6]}"
+    room_id = ada.channel(room)
+    laptop = new_person(browser, url, people, "bob")
+    laptop.sign_up()
+    phone = Person(browser, url, laptop.nickname)
+    people.append(phone)
+    phone.page.set_viewport_size({"width": 360, "height": 740})
+    phone.sign_in()
+    laptop.page.get_by_role("link", name=f"#{room}").click()
+    laptop.page.get_by_role("button", name=f"Join #{room}").click()
+    laptop.page.get_by_role("link", name="#general").click()
+    phone.page.get_by_role("button", name="Channels").click()
+    phone_link = phone.page.locator(".sidebar a", has_text=f"#{room}")
+    expect(phone_link).to_be_visible(timeout=WAIT_MS)  # joined on the laptop: live here
+
+    for n in range(3):
+        ada.post(room_id, f"news {n}", f"news-{n}")
+    for page in (laptop.page, phone.page):
+        expect(page.locator(".sidebar a", has_text=f"#{room}")).to_have_text(
+            f"#{room}3, 3 unread", timeout=WAIT_MS
+        )
+    expect(phone.page).to_have_title("(3) Parley")
+
+    laptop.page.get_by_role("link", name=f"#{room}").click()
+    expect(laptop.message("news 2")).to_be_visible()
+    for page in (laptop.page, phone.page):
+        expect(page.locator(".sidebar a", has_text=f"#{room}")).to_have_text(
+            f"#{room}", timeout=WAIT_MS
+        )
+    expect(phone.page).to_have_title("Parley")
+    ada.post(room_id, "news 3, read at once on the laptop", "news-3")
+    expect(laptop.message("news 3")).to_be_visible(timeout=WAIT_MS)
+    for page in (laptop.page, phone.page):
+        expect(page.locator(".sidebar a", has_text=f"#{room}")).to_have_text(
+            f"#{room}", timeout=WAIT_MS
+        )
+    assert laptop.problems == []
+    assert phone.problems == []
 
 
 def tab_to(page: Page, selector: str, text: str | None = None, *, backwards: bool = False) -> None:

@@ -1,0 +1,111 @@
+// Unread counts kept live, by the rule of docs/realtime-v2.md ("Read markers and unread
+// counts"): the server's count as of a seq (`through`), plus what the channel's events
+// past that seq add or take away. Read markers (pushed, or answered to our own PUT)
+// replace the count when they are newer. tests/unread_counts.py is the same rule.
+
+import { signal } from "@preact/signals";
+
+import { call } from "./api.js";
+
+const state = new Map(); // channel id -> {read, base, through, beyond: [events]}
+export const unreadVersion = signal(0); // bumped on every change: views re-read counts
+
+function changed() {
+  unreadVersion.value += 1;
+}
+
+/** Take the counts of a channel listing (members' channels only). */
+export function loadCounts(listed) {
+  for (const channel of listed) {
+    if (!channel.membership) {
+      state.delete(channel.id);
+      continue;
+    }
+    const marker = {
+      channel_id: channel.id,
+      last_read_seq: channel.membership.last_read_seq,
+      unread_count: channel.unread_count,
+      as_of_seq: channel.last_seq,
+    };
+    if (!state.has(channel.id)) state.set(channel.id, { read: -1, base: 0, through: -1, beyond: [] });
+    applyMarker(marker);
+  }
+  changed();
+}
+
+/** A channel event, applied in seq order once (live.js's rules). */
+export function countEvent(event) {
+  const count = state.get(event.channel_id);
+  if (!count || event.seq <= count.through) return; // in the count already
+  count.beyond.push(event);
+  changed();
+}
+
+/** A read_marker push, or our own PUT's answer (the same body). */
+export function applyMarker(marker) {
+  const count = state.get(marker.channel_id);
+  if (!count) return;
+  const { as_of_seq: asOf, last_read_seq: read } = marker;
+  if (asOf < count.through || (asOf === count.through && read <= count.read)) return; // older
+  count.read = read;
+  count.base = marker.unread_count;
+  count.through = asOf;
+  count.beyond = count.beyond.filter((event) => event.seq > asOf);
+  changed();
+}
+
+/** The channel's unread count now, for the user `me`. */
+export function unreadOf(channelId, me) {
+  const count = state.get(channelId);
+  if (!count) return 0;
+  let total = count.base;
+  const counted = new Set();
+  for (const event of count.beyond) {
+    const message = event.message;
+    if (!message || message.author_id === me) continue;
+    if (event.type === "message_posted" && !message.deleted) {
+      total += 1;
+      counted.add(message.id);
+    } else if (
+      event.type === "message_deleted" && message.seq > count.read &&
+      (message.seq <= count.through || counted.has(message.id))
+    ) {
+      total -= 1;
+      counted.delete(message.id);
+    }
+  }
+  return total;
+}
+
+/** How far the user has read the channel (-1 when unknown). */
+export function readOf(channelId) {
+  return state.get(channelId)?.read ?? -1;
+}
+
+const sending = new Map(); // channel id -> {seq, timer}
+const MARK_DELAY_MS = 500; // marks made while scrolling go as one
+
+/** Mark the channel read up to `seq` soon (once, the highest asked for). */
+export function markRead(channelId, seq) {
+  if (seq <= readOf(channelId)) return;
+  const queued = sending.get(channelId);
+  if (queued && queued.seq >= seq) return;
+  clearTimeout(queued?.timer);
+  const timer = setTimeout(async () => {
+    sending.delete(channelId);
+    try {
+      applyMarker(await call("PUT", `/channels/${channelId}/read`, { seq }));
+    } catch {
+      /* not a member any more, or offline: the next view marks again */
+    }
+  }, MARK_DELAY_MS);
+  sending.set(channelId, { seq, timer });
+}
+
+/** Forget every count (signed out). */
+export function resetCounts() {
+  state.clear();
+  for (const { timer } of sending.values()) clearTimeout(timer);
+  sending.clear();
+  changed();
+}
