@@ -6,7 +6,10 @@ import { connect, disconnect, refreshChannels } from "./live.js";
 import { MessageList } from "./MessageList.jsx";
 import { flush, restore } from "./outbox.js";
 import { Sidebar } from "./Sidebar.jsx";
-import { announcement, channelLabel, channels, channelToOpen, connection, current, currentId, me } from "./store.js";
+import { nicknameOf } from "./people.js";
+import {
+  announcement, channelLabel, channels, channelToOpen, connection, current, currentId, me, pinsChanged,
+} from "./store.js";
 import { unreadOf, unreadVersion } from "./unread.js";
 import { UserPicker } from "./UserPicker.jsx";
 
@@ -81,7 +84,7 @@ export function Chat({ onSignOut }) {
 /** Invite (owners of a private channel) and leave (any channel but the default one). */
 function ChannelTools({ channel }) {
   const [note, setNote] = useState(null);
-  if (channel.kind === "direct") return null;
+  if (channel.kind === "direct") return <div class="channel-tools"><Pins channel={channel} /></div>;
   const owner = channel.membership.role === "owner";
   async function invite(user) {
     try {
@@ -102,9 +105,9 @@ function ChannelTools({ channel }) {
   }
   const canInvite = channel.kind === "private" && owner;
   const canLeave = channel.name !== "general";
-  if (!canInvite && !canLeave && !note) return null;
   return (
     <div class="channel-tools">
+      <Pins channel={channel} />
       {canInvite && (
         <UserPicker id={`invite-${channel.id}`} label="Invite someone" action="Invite"
           exclude={[me.value.id]} onPick={invite} />
@@ -113,6 +116,42 @@ function ChannelTools({ channel }) {
         <button type="button" onClick={leave}>Leave #{channel.name}</button>
       )}
       {note && <p role="status">{note}</p>}
+    </div>
+  );
+}
+
+/** The channel's pinned messages, behind a button; fetched when shown and on each pin. */
+function Pins({ channel }) {
+  const [open, setOpen] = useState(false);
+  const [pinned, setPinned] = useState(null);
+  const changes = pinsChanged.value;
+  useEffect(() => {
+    if (!open) return;
+    call("GET", `/channels/${channel.id}/pins`)
+      .then((answer) => setPinned(answer.messages))
+      .catch(() => setPinned([]));
+  }, [open, channel.id, changes]);
+  const id = `pins-${channel.id}`;
+  return (
+    <div class="pins">
+      <button type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)}>
+        Pinned messages
+      </button>
+      {open && (
+        <section id={id} aria-label="Pinned messages" class="pin-list">
+          {pinned === null ? <p>Loading…</p> : pinned.length === 0 ? <p>Nothing is pinned here.</p> : (
+            <ol>
+              {pinned.map((message) => (
+                <li key={message.id}>
+                  <strong>{nicknameOf(message.author_id)}</strong>
+                  {/* Rendered and sanitized by the server, as in the message list. */}
+                  <div class="body" dangerouslySetInnerHTML={{ __html: message.html }} />
+                </li>
+              ))}
+            </ol>
+          )}
+        </section>
+      )}
     </div>
   );
 }

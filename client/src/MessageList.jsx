@@ -141,7 +141,7 @@ export function MessageList({ channel }) {
           row.day ? (
             <li key={`day-${row.day}`} class="day"><h2>{row.day}</h2></li>
           ) : (
-            <Message key={row.message.id} message={row.message} grouped={row.grouped} />
+            <Message key={row.message.id} message={row.message} grouped={row.grouped} canPin={canPin(channel)} />
           ),
         )}
         {mine.map((post) => (
@@ -202,7 +202,13 @@ function rows(messages) {
   return out;
 }
 
-function Message({ message, grouped }) {
+/** Whether the user may pin in the channel: a member; an owner, if it is private. */
+export function canPin(channel) {
+  const role = channel.membership?.role;
+  return Boolean(role) && (channel.kind !== "private" || role === "owner");
+}
+
+function Message({ message, grouped, canPin: pinning }) {
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState(null);
   const editBox = useRef(null);
@@ -227,6 +233,13 @@ function Message({ message, grouped }) {
       setError(null);
     } catch (failure) {
       setError(failure.errors?.source?.join(" ") ?? failure.message);
+    }
+  }
+  async function pin(pinned) {
+    try {
+      await call(pinned ? "PUT" : "DELETE", `${path}/pin`);
+    } catch (failure) {
+      setError(failure.errors?.message_id?.join(" ") ?? failure.message);
     }
   }
   async function remove() {
@@ -276,10 +289,16 @@ function Message({ message, grouped }) {
           ))}
         </ul>
       )}
-      {own && !message.deleted && !editing && (
+      {message.pinned_at && !message.deleted && (
+        <p class="pinned">Pinned by {nicknameOf(message.pinned_by)}</p>
+      )}
+      {!message.deleted && !editing && (own || pinning) && (
         <span class="actions">
-          <button type="button" ref={editButton} onClick={() => setEditing(true)}>Edit</button>
-          <button type="button" onClick={remove}>Delete</button>
+          {own && <button type="button" ref={editButton} onClick={() => setEditing(true)}>Edit</button>}
+          {own && <button type="button" onClick={remove}>Delete</button>}
+          {pinning && (
+            <button type="button" onClick={() => pin(!message.pinned_at)}>{message.pinned_at ? "Unpin" : "Pin"}</button>
+          )}
         </span>
       )}
       {error && <p class="field-error" role="alert">{error}</p>}

@@ -6,11 +6,14 @@
 import { io } from "socket.io-client";
 
 import { accessToken, call, refresh } from "./api.js";
-import { announcement, channels, connection, me, mergeMessages, updateHistory } from "./store.js";
+import { announcement, channels, connection, me, mergeMessages, pinsChanged, updateHistory } from "./store.js";
 import { applyMarker, countEvent, loadCounts } from "./unread.js";
 
 const GAP_FETCH_MS = 3000;
-const EVENTS = ["message_posted", "message_edited", "message_deleted", "member_joined", "member_left"];
+const EVENTS = [
+  "message_posted", "message_edited", "message_deleted", "message_pinned", "message_unpinned",
+  "member_joined", "member_left",
+];
 
 const last = new Map(); // channel id -> last seq applied
 const held = new Map(); // channel id -> Map(seq -> event)
@@ -119,6 +122,7 @@ function apply(event) {
       ...history,
       messages: mergeMessages(history.messages, [event.message]),
     }));
+    if (event.type === "message_pinned" || event.type === "message_unpinned") pinsChanged.value += 1;
     if (event.type === "message_posted" && event.message.author_id !== me.value?.id) {
       announcement.value = `New message in ${channelName(event.channel_id)}`;
     }

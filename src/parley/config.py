@@ -205,6 +205,9 @@ class Config:
 
     # Rate limits (parley.rate_limits), each "N per second|minute|hour|day" or "N per
     # M minutes". Counted in Redis across instances when REDIS_URL is set.
+    # Pinned messages a channel holds at most (a pin past it is a 409).
+    PINS_PER_CHANNEL_MAX = _env_int("PINS_PER_CHANNEL_MAX", 100)
+
     RATE_LIMITS_ENABLED = _env_bool("RATE_LIMITS_ENABLED", True)
     # Every request, per client address: a flood guard, well above any real client.
     RATE_LIMIT_REQUESTS = os.environ.get("RATE_LIMIT_REQUESTS", "3000 per minute")

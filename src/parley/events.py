@@ -68,6 +68,26 @@ class MessageDeleted:
 
 
 @dataclass(frozen=True)
+class MessagePinned:
+    """A member, ``user_id``, pinned a message to its channel, at ``seq``."""
+
+    message_id: int
+    channel_id: int
+    seq: int
+    user_id: int
+
+
+@dataclass(frozen=True)
+class MessageUnpinned:
+    """A member, ``user_id``, unpinned a message, at ``seq``."""
+
+    message_id: int
+    channel_id: int
+    seq: int
+    user_id: int
+
+
+@dataclass(frozen=True)
 class MemberJoined:
     """A user became a member of a channel at ``seq``."""
 
@@ -115,7 +135,15 @@ class JobFinished:
     user_id: int
 
 
-ChannelChange = MessagePosted | MessageEdited | MessageDeleted | MemberJoined | MemberLeft
+ChannelChange = (
+    MessagePosted
+    | MessageEdited
+    | MessageDeleted
+    | MessagePinned
+    | MessageUnpinned
+    | MemberJoined
+    | MemberLeft
+)
 DomainEvent = (
     UserCreated | UserUpdated | ChannelChange | ReadMarkerMoved | JobFinished | SessionRevoked
 )

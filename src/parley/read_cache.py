@@ -183,8 +183,8 @@ def invalidate_on(event: events.DomainEvent) -> None:
 
     Every change a cache depends on is a domain event: sign-outs and password changes
     end sessions, presence decides whether a request must write last_seen_at,
-    membership decides who reads a private channel, and edits and deletions (link
-    previews found are edits) change pages. A new message changes no page that is
+    membership decides who reads a private channel, and edits (link previews found
+    are edits), deletions and pins change pages. A new message changes no page that is
     cached: only pages that end before the channel's last seq are.
     """
     match event:
@@ -195,6 +195,8 @@ def invalidate_on(event: events.DomainEvent) -> None:
         case (
             events.MessageEdited(channel_id=channel_id)
             | events.MessageDeleted(channel_id=channel_id)
+            | events.MessagePinned(channel_id=channel_id)
+            | events.MessageUnpinned(channel_id=channel_id)
         ):
             invalidate(CHANNEL_PAGES, channel_id)
 
@@ -210,6 +212,8 @@ SUBSCRIBER = events.Subscriber(
             events.MemberLeft,
             events.MessageEdited,
             events.MessageDeleted,
+            events.MessagePinned,
+            events.MessageUnpinned,
         }
     ),
     # A new user, a new message (no cached page ends past the last seq) and a finished

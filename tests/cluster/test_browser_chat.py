@@ -636,6 +636,45 @@ def test_unread_badges_count_live_and_reading_on_one_device_clears_the_other(
     assert phone.problems == []
 
 
+def test_an_owner_pins_and_members_see_it_live(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    room = f"pins-{uuid.uuid4().hex[:6]}"
+    ada.page.get_by_label("Name").fill(room)
+    ada.page.get_by_label("Who can see it").select_option("private")
+    ada.page.get_by_role("button", name="Create").click()
+    ada.page.get_by_label("Invite someone").fill(bob.nickname)
+    ada.page.get_by_role("button", name=f"Invite {bob.nickname}").click()
+    bob.page.get_by_role("link", name=f"#{room}").click(timeout=WAIT_MS)
+    ada.say("the plan: **ship friday**", room)
+    bob.page.get_by_role("button", name="Pinned messages").click()
+    expect(bob.page.get_by_text("Nothing is pinned here.")).to_be_visible(timeout=WAIT_MS)
+
+    plan = ada.message("the plan")
+    expect(plan).not_to_have_class("pending", timeout=WAIT_MS)
+    plan.hover()
+    plan.get_by_role("button", name="Pin").click()
+
+    expect(bob.message("the plan").locator(".pinned")).to_have_text(
+        f"Pinned by {ada.nickname}", timeout=WAIT_MS
+    )
+    panel = bob.page.get_by_role("region", name="Pinned messages")
+    expect(panel.locator("li")).to_have_count(1, timeout=WAIT_MS)
+    expect(panel.locator("li .body strong")).to_have_text("ship friday")
+    bob.message("the plan").hover()
+    expect(bob.message("the plan").get_by_role("button", name="Pin")).to_have_count(0)
+
+    plan.hover()
+    plan.get_by_role("button", name="Unpin").click()
+    expect(bob.message("the plan").locator(".pinned")).to_have_count(0, timeout=WAIT_MS)
+    expect(panel.get_by_text("Nothing is pinned here.")).to_be_visible(timeout=WAIT_MS)
+    assert ada.problems == []
+    assert bob.problems == []
+
+
 def tab_to(page: Page, selector: str, text: str | None = None, *, backwards: bool = False) -> None:
     """Press Tab until focus is on `selector` (with `text`); every stop shows its focus."""
     key = "Shift+Tab" if backwards else "Tab"

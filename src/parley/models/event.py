@@ -16,6 +16,8 @@ class EventKind(enum.StrEnum):
     MESSAGE_POSTED = "message_posted"
     MESSAGE_EDITED = "message_edited"
     MESSAGE_DELETED = "message_deleted"
+    MESSAGE_PINNED = "message_pinned"
+    MESSAGE_UNPINNED = "message_unpinned"
     MEMBER_JOINED = "member_joined"
     MEMBER_LEFT = "member_left"
 

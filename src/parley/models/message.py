@@ -25,6 +25,7 @@ class Message(Base):
         # id is the client's for one channel, as Matrix scopes a txnId to its room.
         UniqueConstraint("user_id", "channel_id", "client_msg_id"),
         Index("ix_messages_channel_id_updated_at", "channel_id", "updated_at"),
+        Index("ix_messages_channel_id_pinned_at", "channel_id", "pinned_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,11 +38,14 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Pinned to the channel by a member (an owner in a private channel); None: not pinned.
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pinned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Link previews, set by a background job: [{"url", "title", "description"}] as plain
     # text, escaped wherever they are shown. None until the job ran for this source.
     previews: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
-    author: Mapped[User] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(lazy="raise", foreign_keys=[user_id])
     channel: Mapped[Channel] = relationship(lazy="raise")
 
     @property

@@ -39,6 +39,8 @@ _KINDS: dict[type[events.ChannelChange], EventKind] = {
     events.MessagePosted: EventKind.MESSAGE_POSTED,
     events.MessageEdited: EventKind.MESSAGE_EDITED,
     events.MessageDeleted: EventKind.MESSAGE_DELETED,
+    events.MessagePinned: EventKind.MESSAGE_PINNED,
+    events.MessageUnpinned: EventKind.MESSAGE_UNPINNED,
     events.MemberJoined: EventKind.MEMBER_JOINED,
     events.MemberLeft: EventKind.MEMBER_LEFT,
 }
@@ -107,6 +109,11 @@ def _push_change(event: events.ChannelChange) -> None:
     user_id: int | None
     if isinstance(event, events.MemberJoined | events.MemberLeft):
         user_id = event.user_id
+    elif isinstance(event, events.MessagePinned | events.MessageUnpinned):
+        message = db.session.get(Message, event.message_id)
+        if message is None:
+            return
+        user_id = event.user_id  # who pinned, as the log records it
     else:
         message = db.session.get(Message, event.message_id)
         if message is None:  # deleted for good since: its own event says so
@@ -183,6 +190,8 @@ def on_domain_event(event: events.DomainEvent) -> None:
         case (
             events.MessagePosted()
             | events.MessageEdited()
+            | events.MessagePinned()
+            | events.MessageUnpinned()
             | events.MessageDeleted()
             | events.MemberJoined()
             | events.MemberLeft()
@@ -229,6 +238,8 @@ SUBSCRIBER = events.Subscriber(
         {
             events.MessagePosted,
             events.MessageEdited,
+            events.MessagePinned,
+            events.MessageUnpinned,
             events.MessageDeleted,
             events.MemberJoined,
             events.MemberLeft,

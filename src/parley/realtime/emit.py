@@ -85,11 +85,13 @@ SUBSCRIBER = events.Subscriber(
             events.JobFinished,
         }
     ),
-    # Flack's clients know no deletions, channels or read markers; sessions end by token
+    # Flack's clients know no deletions, pins, channels or read markers; sessions end by token
     # checks.
     ignores=frozenset(
         {
             events.MessageDeleted,
+            events.MessagePinned,
+            events.MessageUnpinned,
             events.MemberJoined,
             events.MemberLeft,
             events.ReadMarkerMoved,

@@ -216,10 +216,20 @@ class MessageSchema(V2Schema):
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     deleted = fields.Method("is_deleted", dump_only=True)
+    pinned_at = fields.DateTime(dump_only=True, allow_none=True)
+    pinned_by = fields.Integer(
+        dump_only=True, allow_none=True, metadata={"description": "Who pinned it."}
+    )
 
     def is_deleted(self, message: Any) -> bool:
         """Whether the author deleted it."""
         return message.deleted_at is not None
+
+
+class PinListSchema(V2Schema):
+    """A channel's pinned messages, the latest pinned first."""
+
+    messages = fields.List(fields.Nested(MessageSchema))
 
 
 class MessageCreateSchema(V2Schema):
