@@ -5,6 +5,7 @@ well-formed packets; this one writes the protocol's text frames by hand.
 """
 
 import json
+import socket
 import time
 from typing import Any
 
@@ -18,9 +19,20 @@ class SocketClosedError(AssertionError):
 class RawSocket:
     """One WebSocket to /socket.io/, answering pings, recording every Socket.IO packet."""
 
-    def __init__(self, base_url: str, origin: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, origin: str | None = None, receive_buffer: int | None = None
+    ) -> None:
+        """Connect; `receive_buffer` (bytes) shrinks the kernel's, so that a client that
+        stops reading backs the server up sooner."""
         url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = websocket.create_connection(url, timeout=10, origin=origin or base_url)
+        options = (
+            []
+            if receive_buffer is None
+            else [(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)]
+        )
+        self.ws = websocket.create_connection(
+            url, timeout=10, origin=origin or base_url, sockopt=tuple(options)
+        )
         opening = self.ws.recv()
         assert isinstance(opening, str), opening
         assert opening.startswith("0"), opening
@@ -59,6 +71,15 @@ class RawSocket:
         deadline = time.monotonic() + seconds
         while (remaining := deadline - time.monotonic()) > 0:
             self._read_one(remaining)
+
+    def read_until(self, done: Any, timeout: float = 60.0) -> None:
+        """Read until `done()` holds, each frame with the whole timeout (a receive cut
+        short by a timeout in the middle of a frame would lose its start)."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not done within {timeout} s")
+            self._read_one(timeout)
 
     def wait_for(self, matches: Any, timeout: float = 10.0) -> str:
         """The first packet (received before or now) that matches."""

@@ -7,6 +7,7 @@ import { io } from "socket.io-client";
 
 import { accessToken, call, refresh } from "./api.js";
 import { announcement, channels, connection, me, mergeMessages, pinsChanged, updateHistory } from "./store.js";
+import { typingSeen, typingStopped } from "./typing.js";
 import { applyMarker, countEvent, loadCounts } from "./unread.js";
 
 const GAP_FETCH_MS = 3000;
@@ -51,6 +52,7 @@ export function connect(startingSeqs, connected) {
   for (const name of EVENTS) socket.on(name, receive);
   socket.on("resync", (payload) => reload(payload.channel_id));
   socket.on("read_marker", applyMarker); // read on another device, or in another tab
+  socket.on("typing", typingSeen);
 }
 
 /** Close the socket and forget every cursor (signed out). */
@@ -71,6 +73,11 @@ export function follow(channelId, seq) {
 /** The last seq applied in a channel (undefined before its first). */
 export function lastSeqOf(channelId) {
   return last.get(channelId);
+}
+
+/** Tell the channel's other members the user is typing (typing.js throttles it). */
+export function sendTyping(channelId) {
+  if (socket?.connected) socket.emit("typing", { channel_id: channelId });
 }
 
 /** post_message over the socket; resolves with the acknowledgement. */
@@ -123,6 +130,7 @@ function apply(event) {
       messages: mergeMessages(history.messages, [event.message]),
     }));
     if (event.type === "message_pinned" || event.type === "message_unpinned") pinsChanged.value += 1;
+    if (event.type === "message_posted") typingStopped(event.channel_id, event.message.author_id);
     if (event.type === "message_posted" && event.message.author_id !== me.value?.id) {
       announcement.value = `New message in ${channelName(event.channel_id)}`;
     }

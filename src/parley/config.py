@@ -205,6 +205,13 @@ class Config:
 
     # Rate limits (parley.rate_limits), each "N per second|minute|hour|day" or "N per
     # M minutes". Counted in Redis across instances when REDIS_URL is set.
+    # Typing hints: a socket's hints for one channel go out at most once per THROTTLE
+    # seconds; clients drop one after EXPIRES seconds unless renewed; a socket with more
+    # than SHED_QUEUE packets waiting to go out gets none.
+    TYPING_THROTTLE_SECONDS = _env_float("TYPING_THROTTLE_SECONDS", 2.0)
+    TYPING_EXPIRES_SECONDS = _env_int("TYPING_EXPIRES_SECONDS", 6)
+    TYPING_SHED_QUEUE = _env_int("TYPING_SHED_QUEUE", 16)
+
     # Pinned messages a channel holds at most (a pin past it is a 409).
     PINS_PER_CHANNEL_MAX = _env_int("PINS_PER_CHANNEL_MAX", 100)
 

@@ -675,6 +675,25 @@ def test_an_owner_pins_and_members_see_it_live(
     assert bob.problems == []
 
 
+def test_typing_shows_to_the_other_member_and_stops_with_the_message(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+
+    box = ada.page.get_by_label("Message #general")
+    box.press_sequentially("almost done", delay=20)
+
+    expect(bob.page.locator(".typing")).to_have_text(f"{ada.nickname} is typing…", timeout=WAIT_MS)
+    expect(ada.page.locator(".typing")).to_have_text("")  # not told of herself
+    box.press("Enter")
+    expect(bob.message("almost done")).to_be_visible(timeout=WAIT_MS)
+    expect(bob.page.locator(".typing")).to_have_text("")  # her message ends it at once
+    assert ada.problems == []
+    assert bob.problems == []
+
+
 def tab_to(page: Page, selector: str, text: str | None = None, *, backwards: bool = False) -> None:
     """Press Tab until focus is on `selector` (with `text`); every stop shows its focus."""
     key = "Shift+Tab" if backwards else "Tab"

@@ -39,4 +39,12 @@ def init_app(app: Flask) -> None:
     )
     init_logging()
     app.wsgi_app = DeclineWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
+    if _async_mode() == "gevent":
+        from parley.realtime.whole_frames import WholeWebSocketFrames
+
+        app.wsgi_app = WholeWebSocketFrames(app.wsgi_app)  # type: ignore[method-assign]
     relay.init_app(app, background=_async_mode() == "gevent")
+    if app.config["SERVES_SOCKETS"] and _async_mode() == "gevent":
+        from parley.realtime.typing_hints import start_listening
+
+        start_listening(app)

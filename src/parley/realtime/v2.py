@@ -4,7 +4,7 @@ Connect with `auth = {"token": <access token>, "cursors": {<channel id>: <last s
 The socket joins the room of every channel its user belongs to, each named channel
 is replayed from its cursor, and live events follow. Client -> server:
 `post_message({"channel_id", "source", "client_msg_id"})`, acknowledged with the
-REST status and the message, or the error envelope.
+REST status and the message, or the error envelope; `typing({"channel_id"})`.
 """
 
 from typing import Any
@@ -22,12 +22,19 @@ from parley.rate_limits import consume_user_budget
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume
 from parley.realtime.event_limits import on_client_event
 from parley.realtime.lifecycle import on_lifecycle
-from parley.schemas.v2 import SocketAckSchema, SocketAuthSchema, SocketPostSchema
+from parley.realtime.typing_hints import typing_hints, user_room
+from parley.schemas.v2 import (
+    SocketAckSchema,
+    SocketAuthSchema,
+    SocketPostSchema,
+    SocketTypingSchema,
+)
 from parley.services import channels, messages, sockets, tokens
 from parley.services.errors import ServiceError
 
 _auth_schema = SocketAuthSchema()
 _post_schema = SocketPostSchema()
+_typing_schema = SocketTypingSchema()
 _ack_schema = SocketAckSchema()
 Ack = dict[str, Any]
 
@@ -50,6 +57,7 @@ def connect(auth: object = None) -> None:
         raise _refusal(error_body(401, "Send a live access token as auth.token."))
     sid, user_id = request.sid, token.user_id  # type: ignore[attr-defined]
     sockets.register(sid, token)
+    join_room(user_room(user_id))  # typing hints skip the typist's own devices
     for channel_id in channels.member_channel_ids(user_id):
         join_room(channel_room(channel_id))
     # The replay waits for the connection to complete: events sent before it would
@@ -103,6 +111,28 @@ def post_message(data: object = None) -> Ack:
         return _ack(status, body)
     status = 201 if created else 200
     ack: Ack = _ack_schema.dump({"status": status, "message": message})
+    return ack
+
+
+@on_client_event("typing", V2_NAMESPACE, ack=_ack)
+def typing(data: object = None) -> Ack:
+    """The user types in a channel: its other members' sockets get `typing` (202), at
+    most once per TYPING_THROTTLE_SECONDS per socket and channel (204: not sent)."""
+    user_id = _socket_user_id()
+    if user_id is None:
+        return _ack(401, error_body(401, "This session has ended; connect again."))
+    try:
+        channel_id = _typing_schema.load(data)["channel_id"]
+        channel = channels.visible_channel(user_id, channel_id)
+        if channel.id not in channels.member_channel_ids(user_id):
+            return _ack(403, error_body(403, "Join the channel first."))
+    except ValidationError as error:
+        return _ack(400, validation_error_body(400, {"data": error.messages}))
+    except ServiceError as error:
+        body, status = service_error_body(error)
+        return _ack(status, body)
+    sent = typing_hints().hint(request.sid, user_id, channel_id)  # type: ignore[attr-defined]
+    ack: Ack = _ack_schema.dump({"status": 202 if sent else 204})
     return ack
 
 

@@ -378,6 +378,21 @@ class SocketPostSchema(V2Schema):
     client_msg_id = fields.String(required=True, validate=CLIENT_MSG_ID_RULES)
 
 
+class SocketTypingSchema(V2Schema):
+    """The `typing` event a client sends while its user types in a channel."""
+
+    channel_id = fields.Integer(required=True, strict=True, validate=ID)
+
+
+class TypingSchema(V2Schema):
+    """`typing` pushed to a channel's other members: hide it after `expires_in` seconds
+    unless another comes, or at once when that user's message arrives."""
+
+    channel_id = fields.Integer(dump_only=True)
+    user_id = fields.Integer(dump_only=True)
+    expires_in = fields.Integer(dump_only=True)
+
+
 class ErrorSchema(V2Schema):
     """The error envelope, as every REST error answers."""
 
