@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -37,6 +38,34 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_ports_in_a_row(count: int) -> int:
+    """The first of `count` consecutive loopback ports that nothing holds now.
+
+    Taken below the kernel's ephemeral range: outgoing connections take their local
+    ports from that range, so the neighbour of a port it handed out may be a client's
+    (a cluster's second instance once failed to bind for that reason).
+    """
+    try:
+        ephemeral_start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_start = 32768
+    for _ in range(200):
+        first = random.randrange(20000, ephemeral_start - count)  # noqa: S311 (not a secret)
+        if all(_bindable(first + n) for n in range(count)):
+            return first
+    raise RuntimeError(f"no {count} free ports in a row below {ephemeral_start}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def call(

@@ -20,7 +20,7 @@ from tests.servers import (
     Supervised,
     answer_of,
     call,
-    free_port,
+    free_ports_in_a_row,
     migrate,
     parley_serve,
     server_env,
@@ -167,8 +167,8 @@ def test_a_killed_instance_of_the_cluster_comes_back(tmp_path: Path) -> None:
     env = shared_env("parley_test_supervision", **RECOVERY)
     plan = plan_cluster(
         2,
-        first_port=free_port(),
-        balancer_port=free_port(),
+        first_port=free_ports_in_a_row(2),  # the instances take consecutive ports
+        balancer_port=free_ports_in_a_row(1),
         database=env["DATABASE_URL"],
         redis=env["REDIS_URL"],
         run_dir=tmp_path / "cluster",
