@@ -24,15 +24,23 @@ class UnreadCounts:
         self.channels: dict[int, ChannelCount] = {}
 
     def load(self, channel: dict[str, Any]) -> None:
-        """A channel as the listing (or GET /channels/<id>) gives it, membership and all."""
-        self.channels[channel["id"]] = ChannelCount(
-            channel["membership"]["last_read_seq"], channel["unread_count"], channel["last_seq"]
+        """A channel as the listing (or GET /channels/<id>) gives it, membership and all:
+        a count like a marker's, as of its last_seq."""
+        self.channels.setdefault(channel["id"], ChannelCount(-1, 0, -1))
+        self.apply_marker(
+            {
+                "channel_id": channel["id"],
+                "last_read_seq": channel["membership"]["last_read_seq"],
+                "unread_count": channel["unread_count"],
+                "as_of_seq": channel["last_seq"],
+            }
         )
 
     def apply_event(self, event: dict[str, Any]) -> None:
-        """A channel event, applied by the protocol's rules (in seq order, once)."""
-        count = self.channels.get(event["channel_id"])
-        if count is not None and event["seq"] > count.through:  # else: in the count
+        """A channel event, applied by the protocol's rules (in seq order, once). One of
+        a channel whose count has not come yet (just joined) is kept for it."""
+        count = self.channels.setdefault(event["channel_id"], ChannelCount(-1, 0, -1))
+        if event["seq"] > count.through:  # else: in the count
             count.beyond.append(event)
 
     def apply_marker(self, marker: dict[str, Any]) -> None:

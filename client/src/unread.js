@@ -35,8 +35,14 @@ export function loadCounts(listed) {
 
 /** A channel event, applied in seq order once (live.js's rules). */
 export function countEvent(event) {
-  const count = state.get(event.channel_id);
-  if (!count || event.seq <= count.through) return; // in the count already
+  let count = state.get(event.channel_id);
+  if (!count) {
+    // Joined a moment ago: its count is still on the way. Keep the event; the count,
+    // when it comes, drops what it covers already.
+    count = { read: -1, base: 0, through: -1, beyond: [] };
+    state.set(event.channel_id, count);
+  }
+  if (event.seq <= count.through) return; // in the count already
   count.beyond.push(event);
   changed();
 }

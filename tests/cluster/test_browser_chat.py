@@ -608,8 +608,9 @@ def test_unread_badges_count_live_and_reading_on_one_device_clears_the_other(
     laptop.page.get_by_role("button", name=f"Join #{room}").click()
     laptop.page.get_by_role("link", name="#general").click()
     phone.page.get_by_role("button", name="Channels").click()
-    phone_link = phone.page.locator(".sidebar a", has_text=f"#{room}")
-    expect(phone_link).to_be_visible(timeout=WAIT_MS)  # joined on the laptop: live here
+    # Joined on the laptop: the phone moves it from "More public channels" to its own.
+    joined = phone.page.locator("section[aria-labelledby=section-public] a", has_text=f"#{room}")
+    expect(joined).to_be_visible(timeout=WAIT_MS)
 
     for n in range(3):
         ada.post(room_id, f"news {n}", f"news-{n}")
