@@ -15,7 +15,6 @@ import time
 from typing import Any
 
 import redis
-from cachetools import TTLCache
 from flask import Flask, current_app
 
 from parley.extensions import socketio
@@ -41,16 +40,18 @@ class TypingHints:
         self._redis = redis.Redis.from_url(url) if url else None
         self._channel = f"{app.config['REDIS_KEY_PREFIX']}typing"
         self._listener_pid: int | None = None
-        # (sid, channel id) of the hints sent within the throttle period, bounded.
-        self._recent: TTLCache[tuple[str, int], bool] = TTLCache(
-            maxsize=10_000, ttl=app.config["TYPING_THROTTLE_SECONDS"]
-        )
+        self._last_sent: dict[tuple[str, int], float] = {}
 
     def hint(self, sid: str, user_id: int, channel_id: int) -> bool:
         """Send that a user types in a channel; False if this socket sent one too recently."""
-        if (sid, channel_id) in self._recent:
+        now = time.monotonic()
+        last = self._last_sent.get((sid, channel_id), 0.0)
+        if now - last < self._app.config["TYPING_THROTTLE_SECONDS"]:
             return False
-        self._recent[sid, channel_id] = True
+        self._last_sent[(sid, channel_id)] = now
+        if len(self._last_sent) > 10_000:  # bounded: forget the oldest half
+            for key, _ in sorted(self._last_sent.items(), key=lambda item: item[1])[:5_000]:
+                del self._last_sent[key]
         hint = {"channel_id": channel_id, "user_id": user_id}
         if self._redis is None:
             self.deliver(hint)
