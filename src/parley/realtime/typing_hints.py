@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import redis
+from cachetools import TTLCache
 from flask import Flask, current_app
 
 from parley.extensions import socketio
@@ -40,18 +41,16 @@ class TypingHints:
         self._redis = redis.Redis.from_url(url) if url else None
         self._channel = f"{app.config['REDIS_KEY_PREFIX']}typing"
         self._listener_pid: int | None = None
-        self._last_sent: dict[tuple[str, int], float] = {}
+        # (sid, channel id) of the hints sent within the throttle period, bounded.
+        self._recent: TTLCache[tuple[str, int], bool] = TTLCache(
+            maxsize=10_000, ttl=app.config["TYPING_THROTTLE_SECONDS"]
+        )
 
     def hint(self, sid: str, user_id: int, channel_id: int) -> bool:
         """Send that a user types in a channel; False if this socket sent one too recently."""
-        now = time.monotonic()
-        last = self._last_sent.get((sid, channel_id), 0.0)
-        if now - last < self._app.config["TYPING_THROTTLE_SECONDS"]:
+        if (sid, channel_id) in self._recent:
             return False
-        self._last_sent[(sid, channel_id)] = now
-        if len(self._last_sent) > 10_000:  # bounded: forget the oldest half
-            for key, _ in sorted(self._last_sent.items(), key=lambda item: item[1])[:5_000]:
-                del self._last_sent[key]
+        self._recent[sid, channel_id] = True
         hint = {"channel_id": channel_id, "user_id": user_id}
         if self._redis is None:
             self.deliver(hint)

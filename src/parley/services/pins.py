@@ -4,7 +4,7 @@ channel); every pin and unpin is a change of the channel, at its next seq."""
 from collections.abc import Sequence
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from parley import events
 from parley.extensions import db
@@ -45,24 +45,20 @@ def pinned_messages(reader_id: int, channel_id: int) -> Sequence[Message]:
     channels.check_visible(reader_id, channel_id)
     return db.session.scalars(
         select(Message)
-        .where(
-            Message.channel_id == channel_id,
-            Message.pinned_at.is_not(None),
-            Message.deleted_at.is_(None),
-        )
+        .where(*_pinned_in(channel_id))
         .order_by(Message.pinned_at.desc(), Message.id.desc())
         .limit(current_app.config["PINS_PER_CHANNEL_MAX"])
     ).all()
 
 
 def _pin_count(channel_id: int) -> int:
+    return db.session.scalar(select(func.count(Message.id)).where(*_pinned_in(channel_id))) or 0
+
+
+def _pinned_in(channel_id: int) -> tuple[ColumnElement[bool], ...]:
+    """What makes a message one of the channel's pins: pinned, and not deleted."""
     return (
-        db.session.scalar(
-            select(func.count(Message.id)).where(
-                Message.channel_id == channel_id,
-                Message.pinned_at.is_not(None),
-                Message.deleted_at.is_(None),
-            )
-        )
-        or 0
+        Message.channel_id == channel_id,
+        Message.pinned_at.is_not(None),
+        Message.deleted_at.is_(None),
     )
