@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from parley.api.errors import error_body, service_error_body, validation_error_body
 from parley.extensions import db, socketio
-from parley.models import SocketSession, TokenKind
+from parley.models import Membership, SocketSession, TokenKind
 from parley.rate_limits import consume_user_budget
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume
 from parley.realtime.event_limits import on_client_event
@@ -124,7 +124,7 @@ def typing(data: object = None) -> Ack:
     try:
         channel_id = _typing_schema.load(data)["channel_id"]
         channel = channels.visible_channel(user_id, channel_id)
-        if channel.id not in channels.member_channel_ids(user_id):
+        if db.session.get(Membership, (channel.id, user_id)) is None:
             return _ack(403, error_body(403, "Join the channel first."))
     except ValidationError as error:
         return _ack(400, validation_error_body(400, {"data": error.messages}))
