@@ -141,6 +141,17 @@ class Person:
         self.page.locator("form button[type=submit]").click()
         expect(self.page.get_by_label("Message #general")).to_be_visible(timeout=WAIT_MS)
 
+    def share_private_channel(self, room: str, other: "Person") -> None:
+        """Create a private channel through the sidebar, invite `other`, and have them
+        open it (it appears live in their sidebar)."""
+        self.page.get_by_label("Name").fill(room)
+        self.page.get_by_label("Who can see it").select_option("private")
+        self.page.get_by_role("button", name="Create").click()
+        expect(self.page.get_by_label(f"Message #{room}")).to_be_visible(timeout=WAIT_MS)
+        self.page.get_by_label("Invite someone").fill(other.nickname)
+        self.page.get_by_role("button", name=f"Invite {other.nickname}").click()
+        other.page.get_by_role("link", name=f"#{room}").click(timeout=WAIT_MS)
+
     def dangerous(self) -> list[str]:
         """Event-handler attributes and script URLs on any element the page ever drew."""
         found: list[str] = self.page.evaluate("() => window.parleyTestDangerous")
@@ -188,13 +199,7 @@ def test_two_people_chat_in_a_private_channel_and_an_outsider_sees_nothing(
     marker = uuid.uuid4().hex[:8]
     room = f"secret-{marker}"
 
-    ada.page.get_by_label("Name").fill(room)
-    ada.page.get_by_label("Who can see it").select_option("private")
-    ada.page.get_by_role("button", name="Create").click()
-    expect(ada.page.get_by_label(f"Message #{room}")).to_be_visible(timeout=WAIT_MS)
-    ada.page.get_by_label("Invite someone").fill(bob.nickname)
-    ada.page.get_by_role("button", name=f"Invite {bob.nickname}").click()
-    bob.page.get_by_role("link", name=f"#{room}").click(timeout=WAIT_MS)  # live in his sidebar
+    ada.share_private_channel(room, bob)
 
     ada.say(f"hello **bob** {marker}", room)
     posted = bob.message(f"hello bob {marker}")
@@ -644,12 +649,7 @@ def test_an_owner_pins_and_members_see_it_live(
     ada.sign_up()
     bob.sign_up()
     room = f"pins-{uuid.uuid4().hex[:6]}"
-    ada.page.get_by_label("Name").fill(room)
-    ada.page.get_by_label("Who can see it").select_option("private")
-    ada.page.get_by_role("button", name="Create").click()
-    ada.page.get_by_label("Invite someone").fill(bob.nickname)
-    ada.page.get_by_role("button", name=f"Invite {bob.nickname}").click()
-    bob.page.get_by_role("link", name=f"#{room}").click(timeout=WAIT_MS)
+    ada.share_private_channel(room, bob)
     ada.say("the plan: **ship friday**", room)
     bob.page.get_by_role("button", name="Pinned messages").click()
     expect(bob.page.get_by_text("Nothing is pinned here.")).to_be_visible(timeout=WAIT_MS)
