@@ -19,6 +19,10 @@ def _as_json_schema(node: Any) -> Any:
     return converted
 
 
+# Socket events whose payload component is not named after the event.
+COMPONENT_OF = {"read_marker": "ReadState"}
+
+
 class PayloadChecker:
     """Validates payloads against `#/components/schemas/<name>` of an OpenAPI document."""
 
@@ -38,6 +42,7 @@ class PayloadChecker:
             assert payload["type"] == name
             assert set(payload) == set(self.components["schemas"]["Event"]["properties"])
         else:
-            component = "".join(part.title() for part in name.split("_"))
+            named = "".join(part.title() for part in name.split("_"))
+            component = COMPONENT_OF.get(name, named)
             self.check(component, payload)
             assert set(payload) == set(self.components["schemas"][component]["properties"])

@@ -1,6 +1,7 @@
-"""A client's unread counts, kept as docs/realtime-v2.md ("Read markers and unread
-counts") says: a count from the server as of a seq, plus what the channel's events past
-that seq add or take away. The browser client does the same in client/src/unread.js."""
+"""A client's unread and mention counts, kept as docs/realtime-v2.md ("Read markers and
+unread counts", "Mentions") says: a count from the server as of a seq, plus what the
+channel's events past that seq add or take away; mention counts from those snapshots
+alone. The browser client does the same in client/src/unread.js."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ class ChannelCount:
     base: int
     through: int
     beyond: list[dict[str, Any]] = field(default_factory=list)
+    mentions: int = 0
 
 
 class UnreadCounts:
@@ -32,6 +34,7 @@ class UnreadCounts:
                 "channel_id": channel["id"],
                 "last_read_seq": channel["membership"]["last_read_seq"],
                 "unread_count": channel["unread_count"],
+                "mention_count": channel["mention_count"],
                 "as_of_seq": channel["last_seq"],
             }
         )
@@ -44,7 +47,8 @@ class UnreadCounts:
             count.beyond.append(event)
 
     def apply_marker(self, marker: dict[str, Any]) -> None:
-        """A read_marker push, or the answer of PUT /channels/<id>/read (the same body)."""
+        """A read_marker push, the answer of PUT /channels/<id>/read (the same body), or
+        the read_state a `mention` carries."""
         count = self.channels.get(marker["channel_id"])
         if count is None:
             return
@@ -52,7 +56,12 @@ class UnreadCounts:
         if as_of < count.through or (as_of == count.through and read <= count.read):
             return  # older than what the count already covers
         count.read, count.base, count.through = read, marker["unread_count"], as_of
+        count.mentions = marker["mention_count"]
         count.beyond = [event for event in count.beyond if event["seq"] > as_of]
+
+    def mentions(self, channel_id: int) -> int:
+        """How many of the channel's unread messages name the user now."""
+        return self.channels[channel_id].mentions
 
     def unread(self, channel_id: int) -> int:
         """The channel's unread count now."""

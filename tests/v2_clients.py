@@ -107,7 +107,14 @@ class Listener:
         self.client = socketio.Client(reconnection=reconnect, reconnection_delay=0.2)
         for kind in EventKind:
             self.client.on(kind.value, self._on_event, namespace="/v2")
-        for marker in ("resumed", "resync", "channel_unavailable", "read_marker", "typing"):
+        for marker in (
+            "resumed",
+            "resync",
+            "channel_unavailable",
+            "read_marker",
+            "mention",
+            "typing",
+        ):
             self.client.on(marker, self._recorder(marker), namespace="/v2")
         self.client.on("connect_error", self.refusals.append, namespace="/v2")
         self.disconnected = threading.Event()

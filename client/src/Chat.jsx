@@ -8,7 +8,8 @@ import { flush, restore } from "./outbox.js";
 import { Sidebar } from "./Sidebar.jsx";
 import { nicknameOf } from "./people.js";
 import {
-  announcement, channelLabel, channels, channelToOpen, connection, current, currentId, me, pinsChanged,
+  announcement, channelLabel, channels, channelToOpen, connection, current, currentId, me, mentionsChanged,
+  pinsChanged,
 } from "./store.js";
 import { unreadOf, unreadVersion } from "./unread.js";
 import { UserPicker } from "./UserPicker.jsx";
@@ -16,6 +17,7 @@ import { UserPicker } from "./UserPicker.jsx";
 /** The signed-in view: channels on the side, the current one's messages and composer. */
 export function Chat({ onSignOut }) {
   const [menuOpen, setMenuOpen] = useState(false);
+  const [mentionsOpen, setMentionsOpen] = useState(false);
   useEffect(() => {
     let open = true;
     (async () => {
@@ -54,6 +56,8 @@ export function Chat({ onSignOut }) {
         <button type="button" class="menu" aria-expanded={menuOpen} aria-controls="sidebar"
           onClick={() => setMenuOpen(!menuOpen)}>Channels</button>
         <h1>{channel ? channelLabel(channel) : "Parley"}</h1>
+        <button type="button" aria-expanded={mentionsOpen} aria-controls="mentions"
+          onClick={() => setMentionsOpen(!mentionsOpen)}>Mentions</button>
         <span class="who">{me.value.nickname}</span>
         <button type="button" onClick={onSignOut}>Sign out</button>
       </header>
@@ -64,6 +68,7 @@ export function Chat({ onSignOut }) {
       )}
       <Sidebar id="sidebar" onPick={() => setMenuOpen(false)} />
       <main class="channel" aria-label={channel ? channelLabel(channel) : "No channel"}>
+        {mentionsOpen && <Mentions id="mentions" onPick={() => setMentionsOpen(false)} />}
         {channel?.membership ? (
           <>
             <ChannelTools channel={channel} />
@@ -153,6 +158,48 @@ function Pins({ channel }) {
         </section>
       )}
     </div>
+  );
+}
+
+/** Messages that name the user, newest first, a page at a time; fetched again on each
+mention pushed. Picking one opens its channel. */
+function Mentions({ id, onPick }) {
+  const [found, setFound] = useState(null);
+  const [more, setMore] = useState(false);
+  const changes = mentionsChanged.value;
+  useEffect(() => {
+    call("GET", "/users/me/mentions")
+      .then((page) => { setFound(page.messages); setMore(page.more); })
+      .catch(() => setFound([]));
+  }, [changes]);
+  async function older() {
+    const page = await call("GET", `/users/me/mentions?before=${found[found.length - 1].id}`);
+    setFound([...found, ...page.messages]);
+    setMore(page.more);
+  }
+  const labelOf = (channelId) => {
+    const channel = channels.value.find((c) => c.id === channelId);
+    return channel ? (channel.kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`) : "";
+  };
+  return (
+    <section id={id} aria-label="Mentions" class="mention-list">
+      <h2>Mentions</h2>
+      {found === null ? <p>Loading…</p> : found.length === 0 ? <p>Nobody has mentioned you yet.</p> : (
+        <ol>
+          {found.map((message) => (
+            <li key={message.id}>
+              <a href={`#channel-${message.channel_id}`}
+                onClick={(event) => { event.preventDefault(); currentId.value = message.channel_id; onPick(); }}>
+                <strong>{nicknameOf(message.author_id)}</strong> in {labelOf(message.channel_id)}
+              </a>
+              {/* Rendered and sanitized by the server, as in the message list. */}
+              <div class="body" dangerouslySetInnerHTML={{ __html: message.html }} />
+            </li>
+          ))}
+        </ol>
+      )}
+      {more && <button type="button" onClick={older}>Older mentions</button>}
+    </section>
   );
 }
 

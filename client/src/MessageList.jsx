@@ -252,7 +252,8 @@ function Message({ message, grouped, canPin: pinning }) {
   }
 
   return (
-    <li class={`message ${grouped ? "grouped" : ""}`} id={`message-${message.id}`} data-seq={message.seq}>
+    <li class={`message ${grouped ? "grouped" : ""} ${namesMe(message) ? "mentions-me" : ""}`}
+      id={`message-${message.id}`} data-seq={message.seq}>
       {!grouped && (
         <p class="meta">
           <strong>{nicknameOf(message.author_id)}</strong>{" "}
@@ -303,5 +304,13 @@ function Message({ message, grouped, canPin: pinning }) {
       )}
       {error && <p class="field-error" role="alert">{error}</p>}
     </li>
+  );
+}
+
+/** Whether a message's (server-rendered) mentions name the signed-in user. */
+export function namesMe(message) {
+  const html = message.html ?? "";
+  return message.author_id !== me.value?.id && (
+    html.includes(`data-user-id="${me.value?.id}"`) || /data-mention="(channel|here)"/.test(html)
   );
 }

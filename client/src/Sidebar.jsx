@@ -4,7 +4,7 @@ import { call } from "./api.js";
 import { FieldError, FormError } from "./errors.jsx";
 import { follow, refreshChannels } from "./live.js";
 import { channelLabel, channels, currentId, me } from "./store.js";
-import { unreadOf, unreadVersion } from "./unread.js";
+import { mentionsOf, unreadOf, unreadVersion } from "./unread.js";
 import { UserPicker } from "./UserPicker.jsx";
 
 const SECTIONS = [
@@ -33,7 +33,7 @@ export function Sidebar({ id, onPick }) {
                 <a href={`#channel-${channel.id}`} aria-current={channel.id === currentId.value ? "page" : undefined}
                   onClick={(event) => { event.preventDefault(); pick(channel.id); }}>
                   {kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`}
-                  <Unread count={unreadOf(channel.id, me.value.id)} />
+                  <Unread count={unreadOf(channel.id, me.value.id)} mentions={mentionsOf(channel.id)} />
                 </a>
               </li>
             ))}
@@ -66,10 +66,19 @@ export function Sidebar({ id, onPick }) {
   );
 }
 
-/** A channel's unread count, read out as words ("3 unread"), hidden at zero. */
-function Unread({ count }) {
-  if (!count) return null;
-  return <span class="unread"><span aria-hidden="true">{count}</span><span class="sr-only">, {count} unread</span></span>;
+/** A channel's unread count, and how many of those name the user, read out as words
+("3 unread, 1 mentioning you"); hidden at zero. */
+function Unread({ count, mentions }) {
+  return (
+    <>
+      {count > 0 && (
+        <span class="unread"><span aria-hidden="true">{count}</span><span class="sr-only">, {count} unread</span></span>
+      )}
+      {mentions > 0 && (
+        <span class="mentioned"><span aria-hidden="true">@{mentions}</span><span class="sr-only">, {mentions} mentioning you</span></span>
+      )}
+    </>
+  );
 }
 
 function NewChannel({ onCreated }) {

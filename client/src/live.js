@@ -6,7 +6,9 @@
 import { io } from "socket.io-client";
 
 import { accessToken, call, refresh } from "./api.js";
-import { announcement, channels, connection, me, mergeMessages, pinsChanged, updateHistory } from "./store.js";
+import {
+  announcement, channels, connection, me, mentionsChanged, mergeMessages, pinsChanged, updateHistory,
+} from "./store.js";
 import { typingSeen, typingStopped } from "./typing.js";
 import { applyMarker, countEvent, loadCounts } from "./unread.js";
 
@@ -53,6 +55,16 @@ export function connect(startingSeqs, connected) {
   socket.on("resync", (payload) => reload(payload.channel_id));
   socket.on("read_marker", applyMarker); // read on another device, or in another tab
   socket.on("typing", typingSeen);
+  socket.on("mention", mentioned);
+}
+
+/** A message names the user: its channel's counts come with it, read afresh. */
+function mentioned({ channel_id: channelId, message, read_state: state }) {
+  applyMarker(state);
+  mentionsChanged.value += 1;
+  if (message.author_id !== me.value?.id) {
+    announcement.value = `You were mentioned in ${channelName(channelId)}`;
+  }
 }
 
 /** Close the socket and forget every cursor (signed out). */

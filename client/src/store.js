@@ -12,6 +12,7 @@ export const currentId = signal(null);
 export const connection = signal("connecting"); // "connecting" | "online" | "offline"
 export const announcement = signal(""); // the polite live region's text
 export const pinsChanged = signal(0); // bumped by every pin and unpin pushed
+export const mentionsChanged = signal(0); // bumped by every mention pushed
 
 // channel id -> {messages: [...] in seq order, more: bool (older pages exist), loaded: bool}
 export const histories = signal(new Map());

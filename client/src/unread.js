@@ -2,16 +2,22 @@
 // counts"): the server's count as of a seq (`through`), plus what the channel's events
 // past that seq add or take away. Read markers (pushed, or answered to our own PUT)
 // replace the count when they are newer. tests/unread_counts.py is the same rule.
+// Mention counts come only with those snapshots: the server pushes a fresh one with each
+// `mention`, and as `read_marker` when a message stops naming the user.
 
 import { signal } from "@preact/signals";
 
 import { call } from "./api.js";
 
-const state = new Map(); // channel id -> {read, base, through, beyond: [events]}
+const state = new Map(); // channel id -> {read, base, mentions, through, beyond: [events]}
 export const unreadVersion = signal(0); // bumped on every change: views re-read counts
 
 function changed() {
   unreadVersion.value += 1;
+}
+
+function fresh() {
+  return { read: -1, base: 0, mentions: 0, through: -1, beyond: [] };
 }
 
 /** Take the counts of a channel listing (members' channels only). */
@@ -25,9 +31,10 @@ export function loadCounts(listed) {
       channel_id: channel.id,
       last_read_seq: channel.membership.last_read_seq,
       unread_count: channel.unread_count,
+      mention_count: channel.mention_count,
       as_of_seq: channel.last_seq,
     };
-    if (!state.has(channel.id)) state.set(channel.id, { read: -1, base: 0, through: -1, beyond: [] });
+    if (!state.has(channel.id)) state.set(channel.id, fresh());
     applyMarker(marker);
   }
   changed();
@@ -39,7 +46,7 @@ export function countEvent(event) {
   if (!count) {
     // Joined a moment ago: its count is still on the way. Keep the event; the count,
     // when it comes, drops what it covers already.
-    count = { read: -1, base: 0, through: -1, beyond: [] };
+    count = fresh();
     state.set(event.channel_id, count);
   }
   if (event.seq <= count.through) return; // in the count already
@@ -55,6 +62,7 @@ export function applyMarker(marker) {
   if (asOf < count.through || (asOf === count.through && read <= count.read)) return; // older
   count.read = read;
   count.base = marker.unread_count;
+  count.mentions = marker.mention_count ?? 0;
   count.through = asOf;
   count.beyond = count.beyond.filter((event) => event.seq > asOf);
   changed();
@@ -81,6 +89,11 @@ export function unreadOf(channelId, me) {
     }
   }
   return total;
+}
+
+/** How many of the channel's unread messages name the user. */
+export function mentionsOf(channelId) {
+  return state.get(channelId)?.mentions ?? 0;
 }
 
 /** How far the user has read the channel (-1 when unknown). */

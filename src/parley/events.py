@@ -108,13 +108,36 @@ class MemberLeft:
 @dataclass(frozen=True)
 class ReadMarkerMoved:
     """A member read a channel further: up to ``last_read_seq``, leaving ``unread_count``
-    messages unread among those up to the channel's seq ``as_of_seq`` (one snapshot)."""
+    messages unread, ``mention_count`` of them naming the member, among those up to the
+    channel's seq ``as_of_seq`` (one snapshot)."""
 
     user_id: int
     channel_id: int
     last_read_seq: int
     unread_count: int
     as_of_seq: int
+    mention_count: int = 0
+
+
+@dataclass(frozen=True)
+class MembersMentioned:
+    """A message named these members (at its post, or an edit added them).
+
+    No ``seq`` of its own: the message's event has it, and this one follows it.
+    """
+
+    message_id: int
+    channel_id: int
+    user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MentionsWithdrawn:
+    """A message no longer names these members (edited, or deleted): their counts fell."""
+
+    message_id: int
+    channel_id: int
+    user_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -145,7 +168,14 @@ ChannelChange = (
     | MemberLeft
 )
 DomainEvent = (
-    UserCreated | UserUpdated | ChannelChange | ReadMarkerMoved | JobFinished | SessionRevoked
+    UserCreated
+    | UserUpdated
+    | ChannelChange
+    | ReadMarkerMoved
+    | MembersMentioned
+    | MentionsWithdrawn
+    | JobFinished
+    | SessionRevoked
 )
 
 

@@ -216,10 +216,18 @@ SUBSCRIBER = events.Subscriber(
             events.MessageUnpinned,
         }
     ),
-    # A new user, a new message (no cached page ends past the last seq) and a finished
-    # job change nothing cached.
+    # A new user, a new message (no cached page ends past the last seq), read markers,
+    # mentions (a message's html changes only with its edit) and a finished job change
+    # nothing cached.
     ignores=frozenset(
-        {events.UserCreated, events.MessagePosted, events.ReadMarkerMoved, events.JobFinished}
+        {
+            events.UserCreated,
+            events.MessagePosted,
+            events.ReadMarkerMoved,
+            events.MembersMentioned,
+            events.MentionsWithdrawn,
+            events.JobFinished,
+        }
     ),
 )
 

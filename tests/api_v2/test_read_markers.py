@@ -31,6 +31,7 @@ def test_others_messages_after_the_marker_are_unread(client: FlaskClient) -> Non
         "last_read_seq": seqs[2],
         "unread_count": 2,
         "as_of_seq": seqs[-1] + 1,
+        "mention_count": 0,
     }
     assert unread(bob, room) == 2
     ada.call("DELETE", f"/channels/{room}/messages/{_id_at(ada, room, seqs[4])}")

@@ -6,6 +6,7 @@ reports those on the console); any of them fails the test.
 """
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -427,6 +428,13 @@ def test_every_view_has_no_serious_accessibility_violation_and_is_photographed(
     person.say("Hello **all**, I am new here.")
     expect(person.message("I am new here")).not_to_have_class("pending", timeout=WAIT_MS)
     view("general")
+    writer.post(general, f"Welcome, @{person.nickname}!", "welcome-axe")
+    expect(person.message("Welcome, @")).to_have_class(re.compile("mentions-me"), timeout=WAIT_MS)
+    page.get_by_role("button", name="Mentions").click()
+    mentions = page.get_by_role("region", name="Mentions").locator("li")
+    expect(mentions).to_have_count(1, timeout=WAIT_MS)
+    view("mentions")
+    page.get_by_role("button", name="Mentions").click()
     mine = person.message("I am new here")
     mine.hover()
     mine.get_by_role("button", name="Edit").click()
@@ -674,6 +682,37 @@ def test_an_owner_pins_and_members_see_it_live(
     expect(panel.get_by_text("Nothing is pinned here.")).to_be_visible(timeout=WAIT_MS)
     assert ada.problems == []
     assert bob.problems == []
+
+
+def test_a_mention_is_highlighted_counted_and_listed_for_the_member_named(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada, bob, eve = (new_person(browser, url, people, name) for name in ("ada", "bob", "eve"))
+    for person in (ada, bob, eve):
+        person.sign_up()
+    room = f"mentions-{uuid.uuid4().hex[:6]}"
+    ada.share_private_channel(room, bob)
+    bob.page.get_by_role("link", name="#general").click()
+
+    ada.say(f"@{bob.nickname} and @{eve.nickname}: the **review** is at 3", room)
+
+    badge = bob.page.locator(".sidebar a", has_text=f"#{room}")
+    expect(badge).to_have_text(f"#{room}1, 1 unread@1, 1 mentioning you", timeout=WAIT_MS)
+    bob.page.get_by_role("button", name="Mentions").click()
+    listed = bob.page.get_by_role("region", name="Mentions").locator("li")
+    expect(listed).to_have_count(1, timeout=WAIT_MS)
+    expect(listed.locator(".body .mention")).to_have_text(f"@{bob.nickname}")
+    listed.get_by_role("link").click()
+    said = bob.message("the review is at 3")
+    expect(said).to_have_class(re.compile(r"\bmentions-me\b"), timeout=WAIT_MS)
+    expect(said.locator(".mention")).to_have_text(f"@{bob.nickname}")
+    # eve is not in the channel: her name stays text, and she hears nothing of it.
+    expect(said.locator(".body")).to_contain_text(f"@{eve.nickname}:")
+    expect(badge).to_have_text(f"#{room}", timeout=WAIT_MS)  # read: both counts gone
+    eve.page.get_by_role("button", name="Mentions").click()
+    expect(eve.page.get_by_text("Nobody has mentioned you yet.")).to_be_visible(timeout=WAIT_MS)
+    expect(ada.message("the review is at 3")).not_to_have_class(re.compile("mentions-me"))
+    assert ada.problems == bob.problems == eve.problems == []
 
 
 def test_typing_shows_to_the_other_member_and_stops_with_the_message(

@@ -1,8 +1,8 @@
-"""Unread counts kept live equal the counts fetched fresh, whatever happens (the method of
-Zulip's verify_action): after every action of a random sequence, a client that applied
-the /v2 events and read_marker pushes (tests/unread_counts.py, the documented rule) holds
-exactly what GET /api/v2/channels answers. Two instances behind HAProxy; the listener
-and the actors reach them through it."""
+"""Unread and mention counts kept live equal the counts fetched fresh, whatever happens
+(the method of Zulip's verify_action): after every action of a random sequence, a client
+that applied the /v2 events, read_marker and mention pushes (tests/unread_counts.py, the
+documented rule) holds exactly what GET /api/v2/channels answers. Two instances behind
+HAProxy; the listener and the actors reach them through it."""
 
 import random
 from collections.abc import Iterator
@@ -16,6 +16,7 @@ from tests.v2_clients import Listener, Member
 
 ACTIONS = 120
 CHECK_AFTER = 0.6  # the chance of acting again before comparing the counts
+COUNTED = ("read_marker", "mention")  # the pushes that carry a channel's counts
 
 
 @pytest.fixture
@@ -42,9 +43,9 @@ class Reader:
         self.late_loads: list[dict[str, Any]] = []  # channels joined, their GET not applied
 
     def wait_for_markers(self, count: int) -> None:
-        """Wait until `count` read_marker pushes have arrived."""
+        """Wait until `count` pushes carrying counts (read_marker, mention) have arrived."""
         self.listener.wait_for(
-            lambda: sum(1 for event, _ in self.listener.received if event == "read_marker") >= count
+            lambda: sum(1 for event, _ in self.listener.received if event in COUNTED) >= count
         )
 
     def listing(self) -> dict[int, dict[str, Any]]:
@@ -64,7 +65,12 @@ class Reader:
             ]
             for channel_id, applied in self.listener.applied.items():
                 self.fed_events[channel_id] = len(applied)
-        markers = self.listener.markers("read_marker")[self.fed_markers :]
+        with self.listener._changed:
+            markers = [
+                payload.get("read_state", payload)  # a mention's counts, or a read_marker
+                for event, payload in self.listener.received
+                if event in COUNTED
+            ][self.fed_markers :]
         self.fed_markers += len(markers)
         answers, self.late_answers = self.late_answers, []
         loads, self.late_loads = self.late_loads, []
@@ -104,13 +110,14 @@ def test_live_unread_counts_equal_fresh_ones_after_any_actions(
     rooms = [general, room]
     posted: dict[int, list[tuple[Member, int, int]]] = {general: [], room: [], secret: []}
     read = {c: reader.listing()[c]["membership"]["last_read_seq"] for c in rooms}
-    moves = 0  # read_marker pushes to expect: one per marker moved
+    moves = 0  # pushes with counts to expect: per marker moved, mention made or withdrawn
+    naming: set[int] = set()  # ada's messages that name the reader now
     checks = 0
 
     for step in range(ACTIONS):
         action = rng.choices(
-            ["ada posts", "ada deletes", "reader posts", "reader marks", "invite"],
-            weights=[45, 15, 10, 25, 5],
+            ["ada posts", "ada deletes", "ada edits", "reader posts", "reader marks", "invite"],
+            weights=[40, 12, 8, 10, 25, 5],
         )[0]
         if action == "invite" and secret not in rooms:
             ada.invite(secret, reader.member)
@@ -123,15 +130,30 @@ def test_live_unread_counts_equal_fresh_ones_after_any_actions(
         elif action in ("ada posts", "reader posts", "invite"):
             author = ada if action != "reader posts" else reader.member
             channel_id = rng.choice(rooms)
-            status, message = author.post(channel_id, f"step {step}", f"s{step}")
+            naming_reader = author is ada and rng.random() < 0.4
+            source = _naming(reader.member, rng, step) if naming_reader else f"step {step}"
+            status, message = author.post(channel_id, source, f"s{step}")
             assert status == 201, message
             posted[channel_id].append((author, message["id"], message["seq"]))
-        elif action == "ada deletes":
+            if naming_reader:
+                naming.add(message["id"])
+                moves += 1  # a mention
+        elif action in ("ada deletes", "ada edits"):
             mine = [(c, m) for c, items in posted.items() for a, m, _ in items if a is ada]
             if mine:
                 channel_id, message_id = rng.choice(mine)
-                ada.call("DELETE", f"/channels/{channel_id}/messages/{message_id}")
-                posted[channel_id] = [p for p in posted[channel_id] if p[1] != message_id]
+                path = f"/channels/{channel_id}/messages/{message_id}"
+                if action == "ada deletes":
+                    ada.call("DELETE", path)
+                    posted[channel_id] = [p for p in posted[channel_id] if p[1] != message_id]
+                    moves += message_id in naming  # its mention withdrawn
+                    naming.discard(message_id)
+                else:  # named now, or not any more: either way the reader hears of it
+                    names = message_id not in naming
+                    source = _naming(reader.member, rng, step) if names else f"edit {step}"
+                    assert ada.call("PATCH", path, {"source": source})[0] == 200
+                    naming.symmetric_difference_update({message_id})
+                    moves += 1
         else:
             channel_id = rng.choice(rooms)
             last = reader.listing()[channel_id]["last_seq"]
@@ -153,8 +175,15 @@ def test_live_unread_counts_equal_fresh_ones_after_any_actions(
             reader.listener.wait_for_seq(channel_id, fresh[channel_id]["last_seq"])
         reader.wait_for_markers(moves)
         reader.feed(rng)
-        held = {c: reader.counts.unread(c) for c in rooms}
-        assert held == {c: fresh[c]["unread_count"] for c in rooms}, f"after step {step}: {action}"
+        held = {c: (reader.counts.unread(c), reader.counts.mentions(c)) for c in rooms}
+        assert held == {c: (fresh[c]["unread_count"], fresh[c]["mention_count"]) for c in rooms}, (
+            f"after step {step}: {action}"
+        )
         checks += 1
     assert checks > ACTIONS // 4
     reader.listener.client.disconnect()
+
+
+def _naming(reader: Member, rng: random.Random, step: int) -> str:
+    """A message that names the reader: by nickname, or as every member."""
+    return rng.choice([f"@{reader.nickname} step {step}", f"@channel step {step}"])

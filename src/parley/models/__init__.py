@@ -9,6 +9,7 @@ from parley.models.channel import (
 )
 from parley.models.event import ChannelEvent, EventKind
 from parley.models.job import Job, JobStatus
+from parley.models.mention import Mention
 from parley.models.message import Message
 from parley.models.outbox import OutboxEvent
 from parley.models.socket import SocketSession
@@ -25,6 +26,7 @@ __all__ = [
     "JobStatus",
     "MemberRole",
     "Membership",
+    "Mention",
     "Message",
     "OutboxEvent",
     "SocketSession",

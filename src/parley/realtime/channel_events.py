@@ -21,10 +21,12 @@ from parley.realtime.broadcast import broadcast
 from parley.schemas.v2 import (
     ChannelUnavailableSchema,
     EventSchema,
+    MentionSchema,
+    ReadStateSchema,
     ResumedSchema,
     ResyncSchema,
 )
-from parley.services import channels, history, sockets
+from parley.services import channels, history, read_markers, sockets
 from parley.services.errors import StaleCursorError
 from parley.services.history import EventView
 
@@ -35,6 +37,8 @@ _event_schema = EventSchema()
 _resumed_schema = ResumedSchema()
 _resync_schema = ResyncSchema()
 _unavailable_schema = ChannelUnavailableSchema()
+_read_state_schema = ReadStateSchema()
+_mention_schema = MentionSchema()
 _KINDS: dict[type[events.ChannelChange], EventKind] = {
     events.MessagePosted: EventKind.MESSAGE_POSTED,
     events.MessageEdited: EventKind.MESSAGE_EDITED,
@@ -49,6 +53,11 @@ _KINDS: dict[type[events.ChannelChange], EventKind] = {
 def channel_room(channel_id: int) -> str:
     """The room of every member socket of a channel."""
     return f"channel:{channel_id}"
+
+
+def user_room(user_id: int) -> str:
+    """The /v2 room of every socket of one user (their devices)."""
+    return f"user:{user_id}"
 
 
 def event_payload(view: EventView) -> dict[str, Any]:
@@ -162,14 +171,36 @@ def _move(sid: str, channel_id: int, *, enter: bool) -> None:
 
 def _push_read_marker(moved: events.ReadMarkerMoved) -> None:
     """Tell every socket of the reader held here (their other devices too)."""
-    payload = {
-        "channel_id": moved.channel_id,
-        "last_read_seq": moved.last_read_seq,
-        "unread_count": moved.unread_count,
-        "as_of_seq": moved.as_of_seq,
-    }
+    payload = _read_state_schema.dump(moved)
     for sid in _held_sids(moved.user_id):
         _emit("read_marker", payload, sid)
+
+
+def _push_mentions(change: events.MembersMentioned | events.MentionsWithdrawn) -> None:
+    """Tell each named (or no longer named) member's sockets held here, with their
+    counts in the channel read afresh: `mention` with the message, or `read_marker`."""
+    message = None
+    if isinstance(change, events.MembersMentioned):
+        message = db.session.get(Message, change.message_id)
+        if message is not None and message.deleted_at is not None:
+            message = None  # deleted since: the counts alone, as its withdrawal will
+    for user_id in change.user_ids:
+        sids = [
+            sid
+            for sid, _ in socketio.server.manager.get_participants(V2_NAMESPACE, user_room(user_id))
+        ]
+        state = read_markers.read_state(user_id, change.channel_id) if sids else None
+        if state is None:  # no socket here, or not a member any more
+            continue
+        if message is None:
+            payload, kind = _read_state_schema.dump(state), "read_marker"
+        else:
+            kind = "mention"
+            payload = _mention_schema.dump(
+                {"channel_id": change.channel_id, "message": message, "read_state": state}
+            )
+        for sid in sids:
+            _emit(kind, payload, sid)
 
 
 def _disconnect_session(revoked: events.SessionRevoked) -> None:
@@ -199,6 +230,8 @@ def on_domain_event(event: events.DomainEvent) -> None:
             _push_change(event)
         case events.ReadMarkerMoved():
             _push_read_marker(event)
+        case events.MembersMentioned() | events.MentionsWithdrawn():
+            _push_mentions(event)
         case events.SessionRevoked():
             _disconnect_session(event)
 
@@ -244,6 +277,8 @@ SUBSCRIBER = events.Subscriber(
             events.MemberJoined,
             events.MemberLeft,
             events.ReadMarkerMoved,
+            events.MembersMentioned,
+            events.MentionsWithdrawn,
             events.SessionRevoked,
         }
     ),

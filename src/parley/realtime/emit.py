@@ -85,10 +85,12 @@ SUBSCRIBER = events.Subscriber(
             events.JobFinished,
         }
     ),
-    # Flack's clients know no deletions, pins, channels or read markers; sessions end by token
-    # checks.
+    # Flack's clients know no deletions, pins, channels, read markers or mentions; sessions
+    # end by token checks.
     ignores=frozenset(
         {
+            events.MembersMentioned,
+            events.MentionsWithdrawn,
             events.MessageDeleted,
             events.MessagePinned,
             events.MessageUnpinned,

@@ -19,17 +19,12 @@ from cachetools import TTLCache
 from flask import Flask, current_app
 
 from parley.extensions import socketio
-from parley.realtime.channel_events import V2_NAMESPACE, channel_room
+from parley.realtime.channel_events import V2_NAMESPACE, channel_room, user_room
 
 log = logging.getLogger(__name__)
 
 EXTENSION = "parley.typing"
 RESUBSCRIBE_SECONDS = 1.0
-
-
-def user_room(user_id: int) -> str:
-    """The /v2 room of every socket of one user (their devices)."""
-    return f"user:{user_id}"
 
 
 class TypingHints:

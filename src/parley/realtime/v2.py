@@ -19,10 +19,10 @@ from parley.api.errors import error_body, service_error_body, validation_error_b
 from parley.extensions import db, socketio
 from parley.models import Membership, SocketSession, TokenKind
 from parley.rate_limits import consume_user_budget
-from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume
+from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume, user_room
 from parley.realtime.event_limits import on_client_event
 from parley.realtime.lifecycle import on_lifecycle
-from parley.realtime.typing_hints import typing_hints, user_room
+from parley.realtime.typing_hints import typing_hints
 from parley.schemas.v2 import (
     SocketAckSchema,
     SocketAuthSchema,

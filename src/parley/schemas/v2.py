@@ -135,6 +135,14 @@ class ChannelSchema(V2Schema):
             "last_seq (null when not a member)."
         },
     )
+    mention_count = fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Of those unread, the messages that name you: @you, @channel, "
+            "or @here while you were online (null when not a member)."
+        },
+    )
 
 
 class ReadMarkerSchema(V2Schema):
@@ -151,6 +159,9 @@ class ReadStateSchema(V2Schema):
     last_read_seq = fields.Integer(dump_only=True)
     unread_count = fields.Integer(dump_only=True)
     as_of_seq = fields.Integer(dump_only=True)
+    mention_count = fields.Integer(
+        dump_only=True, metadata={"description": "How many of the unread messages name you."}
+    )
 
 
 class ChannelCreateSchema(V2Schema):
@@ -393,6 +404,29 @@ class TypingSchema(V2Schema):
     expires_in = fields.Integer(dump_only=True)
 
 
+class MentionSchema(V2Schema):
+    """`mention` pushed to a member a message names (posted, or edited to name them),
+    with their read state in its channel read afresh (it replaces the one held)."""
+
+    channel_id = fields.Integer(dump_only=True)
+    message = fields.Nested(MessageSchema, dump_only=True)
+    read_state = fields.Nested(ReadStateSchema, dump_only=True)
+
+
+class MentionListSchema(V2Schema):
+    """A page of your mentions, newest first: ask again `before` the last one's id."""
+
+    messages = fields.List(fields.Nested(MessageSchema))
+    more = fields.Boolean()
+
+
+class MentionQuerySchema(QuerySchema):
+    """GET /users/me/mentions: the page before a message id (the newest without one)."""
+
+    before = DecimalInteger(validate=ID)
+    limit = DecimalInteger(validate=PAGE_LIMIT)
+
+
 class ErrorSchema(V2Schema):
     """The error envelope, as every REST error answers."""
 
@@ -441,6 +475,9 @@ SOCKET_SCHEMAS = (
     SocketAuthSchema,
     SocketPostSchema,
     SocketAckSchema,
+    SocketTypingSchema,
+    TypingSchema,
+    MentionSchema,
     ResumedSchema,
     ResyncSchema,
     ChannelUnavailableSchema,

@@ -22,6 +22,7 @@ from parley.models import (
 from parley.read_cache import CHANNEL_READERS, read_cache
 from parley.services import history
 from parley.services.errors import ConflictError, ForbiddenError, NotFoundError
+from parley.services.mentions import mention_count_of
 from parley.services.races import conflict_if_taken, insert_or_find
 
 _DEFAULT_CHANNEL_KEY = "parley.default_channel_id"
@@ -37,8 +38,10 @@ class ChannelView:
     channel: Channel
     membership: Membership | None
     # Others' messages after the member's read marker, among those up to channel.last_seq
-    # as read in the same statement; None for a non-member.
+    # as read in the same statement, and how many of them name the member; None for a
+    # non-member.
     unread_count: int | None = None
+    mention_count: int | None = None
 
 
 NAME_TAKEN = "A public channel with this name already exists."
@@ -130,9 +133,9 @@ def _visible_channel(user_id: int, channel_id: int) -> Channel:
 
 
 def view_of(user: User, channel: Channel) -> ChannelView:
-    """The channel with the user's membership and unread count, read afresh."""
+    """The channel with the user's membership and unread and mention counts, read afresh."""
     row = db.session.execute(
-        select(Channel, Membership, unread_count_of(user.id))
+        select(Channel, Membership, unread_count_of(user.id), mention_count_of(user.id))
         .outerjoin(
             Membership, and_(Membership.channel_id == Channel.id, Membership.user_id == user.id)
         )
@@ -143,10 +146,11 @@ def view_of(user: User, channel: Channel) -> ChannelView:
 
 
 def channels_of(user: User) -> list[ChannelView]:
-    """Every channel the user may see, with their membership and unread count where they
-    have one (one statement, so each count goes with the last_seq it counted up to)."""
+    """Every channel the user may see, with their membership and unread and mention counts
+    where they have one (one statement, so each count goes with the last_seq it counted
+    up to)."""
     rows = db.session.execute(
-        select(Channel, Membership, unread_count_of(user.id))
+        select(Channel, Membership, unread_count_of(user.id), mention_count_of(user.id))
         .outerjoin(
             Membership, and_(Membership.channel_id == Channel.id, Membership.user_id == user.id)
         )
@@ -157,8 +161,10 @@ def channels_of(user: User) -> list[ChannelView]:
     return [_view(*row) for row in rows]
 
 
-def _view(channel: Channel, member: Membership | None, unread: int) -> ChannelView:
-    return ChannelView(channel, member, unread if member is not None else None)
+def _view(channel: Channel, member: Membership | None, unread: int, mentions: int) -> ChannelView:
+    if member is None:
+        return ChannelView(channel, None)
+    return ChannelView(channel, member, unread, mentions)
 
 
 def unread_count_of(user_id: int) -> ScalarSelect[int]:

@@ -14,7 +14,7 @@ from parley.models.base import utcnow
 from parley.services import history
 
 
-def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
+def store_at_next_seq(fields: dict[str, Any], *, alone: bool = True) -> Message | None:
     """Store a message and its event at the channel's next seq, with the event staged
     for the outbox; None if the author is not a member of the channel.
 
@@ -27,11 +27,11 @@ def store_at_next_seq(fields: dict[str, Any]) -> Message | None:
     at all.
 
     That statement is its own transaction. So it is taken only when the unit of work
-    has written nothing yet (a socket post, most REST posts): composed after other
-    writes, a post joins their transaction instead, and holds the channel's lock until
-    the unit commits.
+    has written nothing yet (a socket post, most REST posts) and nothing is to follow
+    (`alone`): composed after other writes, or before some (a post's mentions), a post
+    joins their transaction instead, and holds the channel's lock until the unit commits.
     """
-    if db.engine.dialect.name != "postgresql" or unit_of_work.has_written():
+    if db.engine.dialect.name != "postgresql" or unit_of_work.has_written() or not alone:
         return _store_in_transaction(fields)
     db.session.commit()  # end the read transaction (it wrote nothing): the next is the statement
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

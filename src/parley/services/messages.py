@@ -12,8 +12,7 @@ from parley import events, read_cache, unit_of_work
 from parley.extensions import db
 from parley.models import Channel, EventKind, Message
 from parley.models.base import utcnow
-from parley.rendering import render_markdown
-from parley.services import channels, history, message_store
+from parley.services import channels, history, mentions, message_store
 from parley.services.errors import ForbiddenError, NotFoundError
 from parley.services.races import insert_or_find
 
@@ -38,18 +37,21 @@ def send_message(
         original = _find_by_client_msg_id(author_id, channel_id, client_msg_id)
         if original is not None:
             return original, False
+    rendered = mentions.render(channel_id, source)
     fields = {
         "channel_id": channel_id,
         "user_id": author_id,
         "source": source,
-        "html": render_markdown(source),
+        "html": rendered.html,
         "client_msg_id": client_msg_id,
     }
 
     def store() -> Message:
-        message = message_store.store_at_next_seq(fields)
+        # A message that names someone is stored in one transaction with its mentions.
+        message = message_store.store_at_next_seq(fields, alone=not rendered.mentions_anyone)
         if message is None:
             raise ForbiddenError("only members of a channel can post in it")
+        mentions.record(message, rendered)
         return message
 
     def sent_meanwhile() -> Message | None:
@@ -66,13 +68,16 @@ def edit_message(editor_id: int, channel_id: int, message_id: int, source: str) 
     """Replace a message's source; only its author may."""
     message = visible_message(editor_id, channel_id, message_id)
     _check_author(message, editor_id, "edit")
+    rendered = mentions.render(message.channel_id, source)
     message.source = source
-    message.html = render_markdown(source)
+    message.html = rendered.html
     message.previews = None  # made again for the new source's links
     seq = history.record(
         message.channel_id, EventKind.MESSAGE_EDITED, message_id=message.id, user_id=editor_id
     )
     events.publish_on_commit(events.MessageEdited(message.id, message.channel_id, seq))
+    db.session.flush()
+    mentions.record(message, rendered)  # after its edit: whom it names now
     return message
 
 
@@ -88,6 +93,7 @@ def delete_message(deleter_id: int, channel_id: int, message_id: int) -> None:
         message.channel_id, EventKind.MESSAGE_DELETED, message_id=message.id, user_id=deleter_id
     )
     events.publish_on_commit(events.MessageDeleted(message.id, message.channel_id, seq))
+    mentions.withdraw(message)  # and from the mentions lists
 
 
 def store_previews(message_id: int, source: str, previews: list[dict[str, Any]]) -> bool:

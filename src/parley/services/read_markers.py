@@ -1,5 +1,5 @@
 """Read markers: how far each member has read a channel, and how many messages after
-that are unread (others' messages, not deleted).
+that are unread (others' messages, not deleted), and how many of those name the member.
 
 A count is always taken in one statement with the channel's last seq, its `as_of_seq`:
 a client adds to it the messages it learns of past that seq, and nothing twice
@@ -16,6 +16,7 @@ from parley.models import Channel, Membership
 from parley.services import channels
 from parley.services.channels import unread_count_of
 from parley.services.errors import ForbiddenError, InvalidError
+from parley.services.mentions import mention_count_of
 
 
 @dataclass(frozen=True)
@@ -26,19 +27,25 @@ class ReadState:
     last_read_seq: int
     unread_count: int
     as_of_seq: int
+    mention_count: int
 
 
 def read_state(user_id: int, channel_id: int) -> ReadState | None:
     """The user's read state in a channel they belong to; None if they do not."""
     row = db.session.execute(
-        select(Membership.last_read_seq, unread_count_of(user_id), Channel.last_seq)
+        select(
+            Membership.last_read_seq,
+            unread_count_of(user_id),
+            Channel.last_seq,
+            mention_count_of(user_id),
+        )
         .join(Channel, Channel.id == Membership.channel_id)
         .where(Membership.channel_id == channel_id, Membership.user_id == user_id)
     ).one_or_none()
     if row is None:
         return None
-    last_read_seq, unread, as_of_seq = row
-    return ReadState(channel_id, last_read_seq, unread, as_of_seq)
+    last_read_seq, unread, as_of_seq, mentions = row
+    return ReadState(channel_id, last_read_seq, unread, as_of_seq, mentions)
 
 
 def mark_read(user_id: int, channel_id: int, seq: int) -> ReadState:
@@ -62,7 +69,12 @@ def mark_read(user_id: int, channel_id: int, seq: int) -> ReadState:
     if moved is not None:
         events.publish_on_commit(
             events.ReadMarkerMoved(
-                user_id, channel_id, state.last_read_seq, state.unread_count, state.as_of_seq
+                user_id,
+                channel_id,
+                state.last_read_seq,
+                state.unread_count,
+                state.as_of_seq,
+                state.mention_count,
             )
         )
     return state

@@ -5,11 +5,18 @@ from typing import Any
 from apifairy import arguments, authenticate, other_responses, response
 from flask import Blueprint, current_app
 
-from parley.api.auth import access_auth, current_user
+from parley.api.auth import access_auth, current_user, current_user_id
 from parley.api.decorators import json_body
 from parley.rate_limits import per_address
-from parley.schemas.v2 import SignUpSchema, UserSchema, UsersPageSchema, UsersQuerySchema
-from parley.services import users
+from parley.schemas.v2 import (
+    MentionListSchema,
+    MentionQuerySchema,
+    SignUpSchema,
+    UserSchema,
+    UsersPageSchema,
+    UsersQuerySchema,
+)
+from parley.services import mentions, users
 
 bp = Blueprint("users", __name__)
 user_schema = UserSchema()
@@ -43,6 +50,19 @@ def list_users(query: dict[str, Any]) -> object:
 def me() -> object:
     """The signed-in user."""
     return current_user()
+
+
+@bp.get("/users/me/mentions")
+@authenticate(access_auth)
+@arguments(MentionQuerySchema())
+@response(MentionListSchema())
+def my_mentions(query: dict[str, Any]) -> object:
+    """Messages that name you, newest first, in the channels you belong to: a page at a
+    time (ask again with `before` = the last one's id)."""
+    config = current_app.config
+    limit = min(query.get("limit") or config["HISTORY_PAGE_SIZE"], config["HISTORY_PAGE_MAX"])
+    found, more = mentions.mentions_of(current_user_id(), before=query.get("before"), limit=limit)
+    return {"messages": found, "more": more}
 
 
 @bp.get("/users/<id:user_id>")

@@ -1,0 +1,143 @@
+"""Mentions: "@nickname" of a channel's member, "@channel" (every member) and "@here"
+(members online). The named members get a live `mention`, an entry in their mentions
+list, and a mention count per channel past their read marker.
+
+Only members are named: "@someone" who is not a member of the channel stays plain
+text, notifies nobody and says nothing of whether such a user exists. A mention is
+stored in the transaction that stores its message, so that one is never kept without
+the other.
+"""
+
+from collections.abc import Sequence
+
+from sqlalchemy import ScalarSelect, delete, func, insert, or_, select
+
+from parley import events
+from parley.extensions import db
+from parley.models import Membership, Mention, Message, User
+from parley.rendering import Rendered, mention_candidates, render_message
+
+
+def render(channel_id: int, source: str) -> Rendered:
+    """Render a message of the channel, its mentions of the channel's members included."""
+    return render_message(source, members_named(channel_id, source))
+
+
+def members_named(channel_id: int, source: str) -> dict[str, int]:
+    """The channel's members whose nickname follows an "@" in the source: nickname -> id."""
+    candidates = mention_candidates(source) if "@" in source else set()
+    if not candidates:
+        return {}
+    rows = db.session.execute(
+        select(User.nickname, User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.channel_id == channel_id, User.nickname.in_(candidates))
+    )
+    return {nickname: user_id for nickname, user_id in rows}  # noqa: C416 (rows, not pairs)
+
+
+def record(message: Message, rendered: Rendered) -> None:
+    """Make the message's mentions what its text names now, staging who was added (they
+    get `mention`) and who was dropped (their counts fell). Call in the message's
+    transaction, after it is flushed."""
+    named = set(_recipients(message, rendered))
+    held = set(db.session.scalars(select(Mention.user_id).where(Mention.message_id == message.id)))
+    added, dropped = sorted(named - held), sorted(held - named)
+    if added:
+        db.session.execute(
+            insert(Mention),
+            [
+                {
+                    "user_id": user_id,
+                    "message_id": message.id,
+                    "channel_id": message.channel_id,
+                    "seq": message.seq,
+                    "created_at": message.updated_at,
+                }
+                for user_id in added
+            ],
+        )
+        events.publish_on_commit(
+            events.MembersMentioned(message.id, message.channel_id, tuple(added))
+        )
+    if dropped:
+        _drop(message, dropped)
+
+
+def withdraw(message: Message) -> None:
+    """The message is gone: so are its mentions (its members' counts fall)."""
+    dropped = db.session.scalars(
+        delete(Mention).where(Mention.message_id == message.id).returning(Mention.user_id)
+    ).all()
+    if dropped:
+        events.publish_on_commit(
+            events.MentionsWithdrawn(message.id, message.channel_id, tuple(sorted(dropped)))
+        )
+
+
+def _drop(message: Message, user_ids: Sequence[int]) -> None:
+    db.session.execute(
+        delete(Mention).where(Mention.message_id == message.id, Mention.user_id.in_(user_ids))
+    )
+    events.publish_on_commit(
+        events.MentionsWithdrawn(message.id, message.channel_id, tuple(user_ids))
+    )
+
+
+def _recipients(message: Message, rendered: Rendered) -> Sequence[int]:
+    """The members the rendered message names, read now (in its transaction), but its
+    author: by nickname, everyone for @channel, those online for @here."""
+    if not rendered.mentions_anyone:
+        return []
+    named = []
+    if rendered.user_ids:
+        named.append(Membership.user_id.in_(rendered.user_ids))
+    if "channel" in rendered.channel_wide:
+        named.append(Membership.user_id.is_not(None))
+    elif "here" in rendered.channel_wide:
+        named.append(User.online.is_(True))
+    return db.session.scalars(
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.channel_id == message.channel_id,
+            Membership.user_id != message.user_id,
+            or_(*named),
+        )
+    ).all()
+
+
+def mentions_of(user_id: int, *, before: int | None, limit: int) -> tuple[Sequence[Message], bool]:
+    """The user's mentions newest first, in channels they still belong to, as messages:
+    up to `limit` before message id `before`, and whether there are more."""
+    query = (
+        select(Message)
+        .join(Mention, Mention.message_id == Message.id)
+        .join(
+            Membership,
+            (Membership.channel_id == Mention.channel_id) & (Membership.user_id == user_id),
+        )
+        .where(Mention.user_id == user_id, Message.deleted_at.is_(None))
+        .order_by(Mention.message_id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(Mention.message_id < before)
+    found = db.session.scalars(query).all()
+    return found[:limit], len(found) > limit
+
+
+def mention_count_of(user_id: int) -> ScalarSelect[int]:
+    """The user's mentions after the read marker of the Membership row of the enclosing
+    query (0 where there is none)."""
+    return (
+        select(func.count())
+        .select_from(Mention)
+        .where(
+            Mention.user_id == user_id,
+            Mention.channel_id == Membership.channel_id,
+            Mention.seq > Membership.last_read_seq,
+        )
+        .correlate(Membership)
+        .scalar_subquery()
+    )
