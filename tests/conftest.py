@@ -8,6 +8,7 @@ tests get their rows deleted afterwards.
 import gc
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +45,23 @@ def migrate_from_empty(database_url: str) -> None:
     app = create_app(config_for(database_url))
     with app.app_context():
         upgrade()
-        db.engine.dispose()
+        dispose_engine()
+
+
+def dispose_engine(wait: float = 5.0) -> None:
+    """Close the current app's pooled connections, once those still checked out (by a
+    socket's replay thread, say) have come back.
+
+    A connection handed back after the dispose would go to the old pool, which nobody
+    closes: the garbage collector would find it still open, at a moment nobody chose,
+    and its ResourceWarning would fail whatever test runs then.
+    """
+    pool = db.engine.pool
+    checked_out = getattr(pool, "checkedout", lambda: 0)
+    deadline = time.monotonic() + wait
+    while checked_out() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    db.engine.dispose()
 
 
 def recreate_postgres_database(name: str) -> str:
@@ -112,7 +129,7 @@ def app(database_url: str, settings: dict[str, object]) -> Iterator[Flask]:
         if db.engine.dialect.name == "postgresql":
             delete_rows()
         db.session.remove()
-        db.engine.dispose()
+        dispose_engine()
 
 
 @pytest.fixture

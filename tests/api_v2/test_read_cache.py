@@ -16,7 +16,7 @@ from parley.extensions import db, socketio
 from parley.read_cache import ReadCache, read_cache
 from parley.services import tokens
 from tests.api_v2.v2 import Caller
-from tests.conftest import REDIS_URL, config_for, delete_rows
+from tests.conftest import REDIS_URL, config_for, delete_rows, dispose_engine
 from tests.factories import make_user
 
 WAIT = 5.0  # seconds an invalidation may take to reach the other process (it takes ms)
@@ -40,7 +40,7 @@ def processes(postgres_url: str, redis_prefix: str) -> Iterator[tuple[Flask, Fla
         delete_rows()
     for app in apps:
         with app.app_context():
-            db.engine.dispose()
+            dispose_engine()
 
 
 def wait_for(condition: Callable[[], object]) -> None:
@@ -215,4 +215,4 @@ def test_the_caches_are_off_while_not_subscribed(postgres_url: str, redis_prefix
     finally:
         with app.app_context():
             delete_rows()
-            db.engine.dispose()
+            dispose_engine()

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from parley import create_app
-from tests.conftest import config_for
+from tests.conftest import config_for, dispose_engine
 from tests.factories import PASSWORD, bearer, make_user
 
 
@@ -55,9 +55,7 @@ def test_the_embedded_database_and_its_folder_are_private(tmp_path: Path) -> Non
         from flask_migrate import upgrade
 
         upgrade()
-        from parley.extensions import db
-
-        db.engine.dispose()
+        dispose_engine()
 
     def mode(path: Path) -> int:
         return stat.S_IMODE(os.stat(path).st_mode)

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 from parley import create_app
 from parley.extensions import db
 from parley.models import DEFAULT_CHANNEL_NAME, Channel, ChannelKind
-from tests.conftest import DATABASES, config_for, recreate_postgres_database
+from tests.conftest import DATABASES, config_for, dispose_engine, recreate_postgres_database
 
 
 @pytest.fixture(params=DATABASES)
@@ -43,4 +43,4 @@ def test_upgrade_from_empty_matches_the_models_and_seeds_the_default_channel(
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert "messages" in inspect(db.engine).get_table_names()
-        db.engine.dispose()
+        dispose_engine()
