@@ -12,6 +12,7 @@ import * as esbuild from "esbuild";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "src/parley/web/static/app");
 const BUDGET_KB = 150; // gzipped JavaScript
+const EMOJI_VERSION = 15.0; // newer emoji: too few systems have a font for them yet
 
 mkdirSync(out, { recursive: true });
 const result = await esbuild.build({
@@ -27,6 +28,20 @@ const result = await esbuild.build({
   metafile: true,
   logLevel: "warning",
 });
+
+// The emoji picker's data (emojibase, from npm), fetched by the client when the picker
+// first opens: each emoji with its name, group and search words. Components (skin tones,
+// hair) are not reactions of their own.
+const emojibase = JSON.parse(readFileSync(join(root, "node_modules/emojibase-data/en/data.json"), "utf8"));
+const groups = JSON.parse(readFileSync(join(root, "node_modules/emojibase-data/en/messages.json"), "utf8")).groups;
+const picked = emojibase
+  .filter((e) => e.group !== undefined && groups[e.group].key !== "component" && e.version <= EMOJI_VERSION)
+  .sort((a, b) => a.order - b.order)
+  .map((e) => ({ e: e.emoji, n: e.label, g: e.group, t: (e.tags ?? []).join(" ") }));
+writeFileSync(
+  join(out, "emoji.json"),
+  JSON.stringify({ groups: groups.filter((g) => g.key !== "component").map((g) => ({ id: g.order, name: g.message })), emoji: picked }),
+);
 
 const sizes = Object.keys(result.metafile.outputs)
   .filter((file) => file.endsWith(".js") || file.endsWith(".css"))

@@ -5,6 +5,7 @@ import { discard, pending } from "./outbox.js";
 import { nicknameOf } from "./people.js";
 import { lastSeqOf } from "./live.js";
 import { historyOf, me, mergeMessages, updateHistory } from "./store.js";
+import { ReactionPicker, Reactions } from "./Reactions.jsx";
 import { markRead } from "./unread.js";
 
 const PAGE = 50;
@@ -210,9 +211,11 @@ export function canPin(channel) {
 
 function Message({ message, grouped, canPin: pinning }) {
   const [editing, setEditing] = useState(false);
+  const [picking, setPicking] = useState(false);
   const [error, setError] = useState(null);
   const editBox = useRef(null);
   const editButton = useRef(null);
+  const reactButton = useRef(null);
   const wasEditing = useRef(false);
   const own = message.author_id === me.value.id;
 
@@ -293,14 +296,20 @@ function Message({ message, grouped, canPin: pinning }) {
       {message.pinned_at && !message.deleted && (
         <p class="pinned">Pinned by {nicknameOf(message.pinned_by)}</p>
       )}
-      {!message.deleted && !editing && (own || pinning) && (
+      {!message.deleted && <Reactions message={message} failed={setError} />}
+      {!message.deleted && !editing && (
         <span class="actions">
+          <button type="button" ref={reactButton} aria-expanded={picking} onClick={() => setPicking(!picking)}>React</button>
           {own && <button type="button" ref={editButton} onClick={() => setEditing(true)}>Edit</button>}
           {own && <button type="button" onClick={remove}>Delete</button>}
           {pinning && (
             <button type="button" onClick={() => pin(!message.pinned_at)}>{message.pinned_at ? "Unpin" : "Pin"}</button>
           )}
         </span>
+      )}
+      {picking && !message.deleted && (
+        <ReactionPicker message={message} failed={setError}
+          onClose={() => { setPicking(false); reactButton.current?.focus(); }} />
       )}
       {error && <p class="field-error" role="alert">{error}</p>}
     </li>

@@ -15,7 +15,7 @@ import { applyMarker, countEvent, loadCounts } from "./unread.js";
 const GAP_FETCH_MS = 3000;
 const EVENTS = [
   "message_posted", "message_edited", "message_deleted", "message_pinned", "message_unpinned",
-  "member_joined", "member_left",
+  "reaction_added", "reaction_removed", "member_joined", "member_left",
 ];
 
 const last = new Map(); // channel id -> last seq applied

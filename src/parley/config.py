@@ -214,6 +214,8 @@ class Config:
 
     # Pinned messages a channel holds at most (a pin past it is a 409).
     PINS_PER_CHANNEL_MAX = _env_int("PINS_PER_CHANNEL_MAX", 100)
+    # Different emoji a message may be reacted with (a new one past it is a 409).
+    REACTIONS_PER_MESSAGE_MAX = _env_int("REACTIONS_PER_MESSAGE_MAX", 20)
 
     RATE_LIMITS_ENABLED = _env_bool("RATE_LIMITS_ENABLED", True)
     # Every request, per client address: a flood guard, well above any real client.
@@ -227,6 +229,8 @@ class Config:
     RATE_LIMIT_SIGN_UP = os.environ.get("RATE_LIMIT_SIGN_UP", "20 per hour")
     RATE_LIMIT_POST = os.environ.get("RATE_LIMIT_POST", "60 per minute")
     RATE_LIMIT_EDIT = os.environ.get("RATE_LIMIT_EDIT", "60 per minute")
+    # Reactions added or taken back.
+    RATE_LIMIT_REACT = os.environ.get("RATE_LIMIT_REACT", "120 per minute")
     RATE_LIMIT_CHANNEL = os.environ.get("RATE_LIMIT_CHANNEL", "30 per hour")
     RATE_LIMIT_MEMBERSHIP = os.environ.get("RATE_LIMIT_MEMBERSHIP", "120 per hour")
     # Read markers moved: a client marks as it scrolls, at most about once a second.

@@ -88,6 +88,26 @@ class MessageUnpinned:
 
 
 @dataclass(frozen=True)
+class ReactionAdded:
+    """A member reacted to a message at ``seq``."""
+
+    message_id: int
+    channel_id: int
+    seq: int
+    user_id: int
+
+
+@dataclass(frozen=True)
+class ReactionRemoved:
+    """A member took a reaction back at ``seq``."""
+
+    message_id: int
+    channel_id: int
+    seq: int
+    user_id: int
+
+
+@dataclass(frozen=True)
 class MemberJoined:
     """A user became a member of a channel at ``seq``."""
 
@@ -164,6 +184,8 @@ ChannelChange = (
     | MessageDeleted
     | MessagePinned
     | MessageUnpinned
+    | ReactionAdded
+    | ReactionRemoved
     | MemberJoined
     | MemberLeft
 )

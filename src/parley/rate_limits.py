@@ -48,6 +48,7 @@ SCOPES = {
     "channel": "RATE_LIMIT_CHANNEL",
     "membership": "RATE_LIMIT_MEMBERSHIP",
     "read": "RATE_LIMIT_READ",
+    "react": "RATE_LIMIT_REACT",
     "job": "RATE_LIMIT_JOB",
 }
 # How long an address that signed in to an account stays exempt from its lock-out.

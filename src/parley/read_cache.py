@@ -184,7 +184,7 @@ def invalidate_on(event: events.DomainEvent) -> None:
     Every change a cache depends on is a domain event: sign-outs and password changes
     end sessions, presence decides whether a request must write last_seen_at,
     membership decides who reads a private channel, and edits (link previews found
-    are edits), deletions and pins change pages. A new message changes no page that is
+    are edits), deletions, pins and reactions change pages. A new message changes no page that is
     cached: only pages that end before the channel's last seq are.
     """
     match event:
@@ -197,6 +197,8 @@ def invalidate_on(event: events.DomainEvent) -> None:
             | events.MessageDeleted(channel_id=channel_id)
             | events.MessagePinned(channel_id=channel_id)
             | events.MessageUnpinned(channel_id=channel_id)
+            | events.ReactionAdded(channel_id=channel_id)
+            | events.ReactionRemoved(channel_id=channel_id)
         ):
             invalidate(CHANNEL_PAGES, channel_id)
 
@@ -214,6 +216,8 @@ SUBSCRIBER = events.Subscriber(
             events.MessageDeleted,
             events.MessagePinned,
             events.MessageUnpinned,
+            events.ReactionAdded,
+            events.ReactionRemoved,
         }
     ),
     # A new user, a new message (no cached page ends past the last seq), read markers,

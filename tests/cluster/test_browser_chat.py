@@ -684,6 +684,41 @@ def test_an_owner_pins_and_members_see_it_live(
     assert bob.problems == []
 
 
+def test_reactions_come_from_the_picker_and_show_who_reacted_live(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    room = f"reactions-{uuid.uuid4().hex[:6]}"
+    ada.share_private_channel(room, bob)
+    ada.say("pizza for lunch?", room)
+
+    said = bob.message("pizza for lunch?")
+    expect(said).to_be_visible(timeout=WAIT_MS)
+    said.hover()
+    said.get_by_role("button", name="React").click()
+    picker = bob.page.get_by_role("dialog", name="Pick a reaction")
+    expect(picker.get_by_label("Search emoji")).to_be_focused()
+    picker.get_by_label("Search emoji").fill("pizza")
+    picker.get_by_role("button", name="pizza", exact=True).click()
+    expect(picker).to_have_count(0)
+
+    chip = ada.message("pizza for lunch?").locator("button.reaction")
+    expect(chip).to_have_text("🍕 1", timeout=WAIT_MS)
+    expect(chip).to_have_attribute("aria-label", f"🍕 1: {bob.nickname}")
+    expect(chip).to_have_attribute("aria-pressed", "false")
+    chip.click()
+    expect(chip).to_have_text("🍕 2", timeout=WAIT_MS)
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    bob_chip = said.locator("button.reaction")
+    expect(bob_chip).to_have_attribute("aria-label", f"🍕 2: you, {ada.nickname}", timeout=WAIT_MS)
+    bob_chip.click()  # taken back
+    expect(chip).to_have_text("🍕 1", timeout=WAIT_MS)
+    expect(chip).to_have_attribute("aria-label", "🍕 1: you")
+    assert ada.problems == bob.problems == []
+
+
 def test_a_mention_is_highlighted_counted_and_listed_for_the_member_named(
     browser: Browser, url: str, people: list[Person]
 ) -> None:

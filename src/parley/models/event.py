@@ -18,6 +18,8 @@ class EventKind(enum.StrEnum):
     MESSAGE_DELETED = "message_deleted"
     MESSAGE_PINNED = "message_pinned"
     MESSAGE_UNPINNED = "message_unpinned"
+    REACTION_ADDED = "reaction_added"
+    REACTION_REMOVED = "reaction_removed"
     MEMBER_JOINED = "member_joined"
     MEMBER_LEFT = "member_left"
 

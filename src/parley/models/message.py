@@ -44,9 +44,20 @@ class Message(Base):
     # Link previews, set by a background job: [{"url", "title", "description"}] as plain
     # text, escaped wherever they are shown. None until the job ran for this source.
     previews: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Members' reactions, aggregated: [{"emoji", "user_ids"}] in the order each emoji was
+    # first used, kept by parley.services.reactions; None: none.
+    reactions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     author: Mapped[User] = relationship(lazy="raise", foreign_keys=[user_id])
     channel: Mapped[Channel] = relationship(lazy="raise")
+
+    @property
+    def reaction_counts(self) -> list[dict[str, Any]]:
+        """Each emoji reacted with, how many reacted with it, and who."""
+        return [
+            {"emoji": r["emoji"], "count": len(r["user_ids"]), "user_ids": r["user_ids"]}
+            for r in self.reactions or []
+        ]
 
     @property
     def found_previews(self) -> list[dict[str, Any]]:

@@ -45,9 +45,20 @@ _KINDS: dict[type[events.ChannelChange], EventKind] = {
     events.MessageDeleted: EventKind.MESSAGE_DELETED,
     events.MessagePinned: EventKind.MESSAGE_PINNED,
     events.MessageUnpinned: EventKind.MESSAGE_UNPINNED,
+    events.ReactionAdded: EventKind.REACTION_ADDED,
+    events.ReactionRemoved: EventKind.REACTION_REMOVED,
     events.MemberJoined: EventKind.MEMBER_JOINED,
     events.MemberLeft: EventKind.MEMBER_LEFT,
 }
+
+
+# Changes of a message made by a member other than its author: the event names them.
+BY_A_MEMBER = (
+    events.MessagePinned,
+    events.MessageUnpinned,
+    events.ReactionAdded,
+    events.ReactionRemoved,
+)
 
 
 def channel_room(channel_id: int) -> str:
@@ -118,11 +129,17 @@ def _push_change(event: events.ChannelChange) -> None:
     user_id: int | None
     if isinstance(event, events.MemberJoined | events.MemberLeft):
         user_id = event.user_id
-    elif isinstance(event, events.MessagePinned | events.MessageUnpinned):
+    elif isinstance(
+        event,
+        events.MessagePinned
+        | events.MessageUnpinned
+        | events.ReactionAdded
+        | events.ReactionRemoved,
+    ):
         message = db.session.get(Message, event.message_id)
         if message is None:
             return
-        user_id = event.user_id  # who pinned, as the log records it
+        user_id = event.user_id  # who pinned or reacted, as the log records it
     else:
         message = db.session.get(Message, event.message_id)
         if message is None:  # deleted for good since: its own event says so
@@ -223,6 +240,8 @@ def on_domain_event(event: events.DomainEvent) -> None:
             | events.MessageEdited()
             | events.MessagePinned()
             | events.MessageUnpinned()
+            | events.ReactionAdded()
+            | events.ReactionRemoved()
             | events.MessageDeleted()
             | events.MemberJoined()
             | events.MemberLeft()
@@ -273,6 +292,8 @@ SUBSCRIBER = events.Subscriber(
             events.MessageEdited,
             events.MessagePinned,
             events.MessageUnpinned,
+            events.ReactionAdded,
+            events.ReactionRemoved,
             events.MessageDeleted,
             events.MemberJoined,
             events.MemberLeft,

@@ -94,6 +94,8 @@ SUBSCRIBER = events.Subscriber(
             events.MessageDeleted,
             events.MessagePinned,
             events.MessageUnpinned,
+            events.ReactionAdded,
+            events.ReactionRemoved,
             events.MemberJoined,
             events.MemberLeft,
             events.ReadMarkerMoved,

@@ -213,6 +213,14 @@ class PreviewSchema(V2Schema):
     description = fields.String(dump_only=True)
 
 
+class ReactionSchema(V2Schema):
+    """One emoji reacted with on a message: how many members, and who (first first)."""
+
+    emoji = fields.String(dump_only=True)
+    count = fields.Integer(dump_only=True)
+    user_ids = fields.List(fields.Integer(), dump_only=True)
+
+
 class MessageSchema(V2Schema):
     """A message; a deleted one keeps its place (seq) with no content."""
 
@@ -230,6 +238,9 @@ class MessageSchema(V2Schema):
     pinned_at = fields.DateTime(dump_only=True, allow_none=True)
     pinned_by = fields.Integer(
         dump_only=True, allow_none=True, metadata={"description": "Who pinned it."}
+    )
+    reactions = fields.List(
+        fields.Nested(ReactionSchema), attribute="reaction_counts", dump_only=True
     )
 
     def is_deleted(self, message: Any) -> bool:

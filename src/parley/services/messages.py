@@ -89,6 +89,7 @@ def delete_message(deleter_id: int, channel_id: int, message_id: int) -> None:
     message.source = message.html = ""
     message.previews = None
     message.pinned_at = message.pinned_by = None  # gone from the pins with it
+    message.reactions = None
     seq = history.record(
         message.channel_id, EventKind.MESSAGE_DELETED, message_id=message.id, user_id=deleter_id
     )
