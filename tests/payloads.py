@@ -20,7 +20,11 @@ def _as_json_schema(node: Any) -> Any:
 
 
 # Socket events whose payload component is not named after the event.
-COMPONENT_OF = {"read_marker": "ReadState"}
+COMPONENT_OF = {
+    "read_marker": "ReadState",
+    "thread_read": "ThreadState",
+    "presence": "PresenceUsers",
+}
 
 
 class PayloadChecker:

@@ -71,6 +71,8 @@ class UnreadCounts:
             message = event.get("message")
             if message is None or message["author_id"] == self.user_id:
                 continue
+            if message.get("thread_root_id") is not None:
+                continue  # a reply: counted in its thread
             if event["type"] == "message_posted" and not message["deleted"]:
                 total += 1
                 counted.add(message["id"])

@@ -6,10 +6,11 @@ import { connect, disconnect, refreshChannels } from "./live.js";
 import { MessageList } from "./MessageList.jsx";
 import { flush, restore } from "./outbox.js";
 import { Sidebar } from "./Sidebar.jsx";
+import { ThreadList, ThreadPanel, useFollowed } from "./Thread.jsx";
 import { nicknameOf } from "./people.js";
 import {
   announcement, channelLabel, channels, channelToOpen, connection, current, currentId, me, mentionsChanged,
-  pinsChanged,
+  openThread, pinsChanged,
 } from "./store.js";
 import { unreadOf, unreadVersion } from "./unread.js";
 import { UserPicker } from "./UserPicker.jsx";
@@ -18,6 +19,9 @@ import { UserPicker } from "./UserPicker.jsx";
 export function Chat({ onSignOut }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const [mentionsOpen, setMentionsOpen] = useState(false);
+  const [threadsOpen, setThreadsOpen] = useState(false);
+  const followed = useFollowed();
+  const unreadReplies = (followed ?? []).reduce((sum, t) => sum + t.state.unread_count, 0);
   useEffect(() => {
     let open = true;
     (async () => {
@@ -47,7 +51,7 @@ export function Chat({ onSignOut }) {
 
   const channel = current.value;
   return (
-    <div class={`chat ${menuOpen ? "menu-open" : ""}`}>
+    <div class={`chat ${menuOpen ? "menu-open" : ""} ${openThread.value ? "thread-open" : ""}`}>
       <a class="skip" href="#composer-input"
         onClick={(event) => { event.preventDefault(); document.getElementById("composer-input")?.focus(); }}>
         Skip to the message box
@@ -58,6 +62,10 @@ export function Chat({ onSignOut }) {
         <h1>{channel ? channelLabel(channel) : "Parley"}</h1>
         <button type="button" aria-expanded={mentionsOpen} aria-controls="mentions"
           onClick={() => setMentionsOpen(!mentionsOpen)}>Mentions</button>
+        <button type="button" aria-expanded={threadsOpen} aria-controls="threads"
+          onClick={() => setThreadsOpen(!threadsOpen)}>
+          Threads{unreadReplies > 0 && <span class="unread" aria-label={`, ${unreadReplies} unread replies`}>{unreadReplies}</span>}
+        </button>
         <span class="who">{me.value.nickname}</span>
         <button type="button" onClick={onSignOut}>Sign out</button>
       </header>
@@ -69,6 +77,7 @@ export function Chat({ onSignOut }) {
       <Sidebar id="sidebar" onPick={() => setMenuOpen(false)} />
       <main class="channel" aria-label={channel ? channelLabel(channel) : "No channel"}>
         {mentionsOpen && <Mentions id="mentions" onPick={() => setMentionsOpen(false)} />}
+        {threadsOpen && <ThreadList id="threads" followed={followed} onPick={() => setThreadsOpen(false)} />}
         {channel?.membership ? (
           <>
             <ChannelTools channel={channel} />
@@ -81,6 +90,7 @@ export function Chat({ onSignOut }) {
           <p>Pick or create a channel.</p>
         )}
       </main>
+      {openThread.value && <ThreadPanel key={openThread.value.rootId} followed={followed} />}
       <p class="sr-only" aria-live="polite">{announcement.value}</p>
     </div>
   );

@@ -4,8 +4,9 @@ import { call } from "./api.js";
 import { discard, pending } from "./outbox.js";
 import { nicknameOf } from "./people.js";
 import { lastSeqOf } from "./live.js";
-import { historyOf, me, mergeMessages, updateHistory } from "./store.js";
+import { historyOf, me, mergeMessages, openThread, updateHistory } from "./store.js";
 import { ReactionPicker, Reactions } from "./Reactions.jsx";
+import { Presence } from "./Sidebar.jsx";
 import { markRead } from "./unread.js";
 
 const PAGE = 50;
@@ -129,7 +130,7 @@ export function MessageList({ channel }) {
     else if (to !== null && below < EDGE_PX) newer();
   }
 
-  const mine = pending.value.filter((post) => post.channel_id === channel.id);
+  const mine = pending.value.filter((post) => post.channel_id === channel.id && !post.thread_root_id);
   return (
     <section class="messages" ref={list} aria-label="Messages" tabIndex={0} onScroll={scrolled}>
       {(start > 0 || (history.more && history.loaded)) && (
@@ -209,7 +210,9 @@ export function canPin(channel) {
   return Boolean(role) && (channel.kind !== "private" || role === "owner");
 }
 
-function Message({ message, grouped, canPin: pinning }) {
+/** One message, with what its author and members can do to it; `inThread`: shown in its
+thread's panel (no thread of its own to open). */
+export function Message({ message, grouped, canPin: pinning, inThread = false }) {
   const [editing, setEditing] = useState(false);
   const [picking, setPicking] = useState(false);
   const [error, setError] = useState(null);
@@ -259,7 +262,7 @@ function Message({ message, grouped, canPin: pinning }) {
       id={`message-${message.id}`} data-seq={message.seq}>
       {!grouped && (
         <p class="meta">
-          <strong>{nicknameOf(message.author_id)}</strong>{" "}
+          <Presence userId={message.author_id} /><strong>{nicknameOf(message.author_id)}</strong>{" "}
           <time dateTime={message.created_at}>{time.format(at)}</time>
         </p>
       )}
@@ -297,9 +300,18 @@ function Message({ message, grouped, canPin: pinning }) {
         <p class="pinned">Pinned by {nicknameOf(message.pinned_by)}</p>
       )}
       {!message.deleted && <Reactions message={message} failed={setError} />}
+      {!inThread && message.reply_count > 0 && (
+        <button type="button" class="link replies" onClick={() => showThread(message)}>
+          {message.reply_count === 1 ? "1 reply" : `${message.reply_count} replies`}
+          {message.last_reply_at && `, the last at ${time.format(new Date(message.last_reply_at))}`}
+        </button>
+      )}
       {!message.deleted && !editing && (
         <span class="actions">
           <button type="button" ref={reactButton} aria-expanded={picking} onClick={() => setPicking(!picking)}>React</button>
+          {!inThread && !message.thread_root_id && (
+            <button type="button" onClick={() => showThread(message)}>Reply in thread</button>
+          )}
           {own && <button type="button" ref={editButton} onClick={() => setEditing(true)}>Edit</button>}
           {own && <button type="button" onClick={remove}>Delete</button>}
           {pinning && (
@@ -322,4 +334,9 @@ export function namesMe(message) {
   return message.author_id !== me.value?.id && (
     html.includes(`data-user-id="${me.value?.id}"`) || /data-mention="(channel|here)"/.test(html)
   );
+}
+
+/** Open a message's thread in the side panel. */
+function showThread(message) {
+  openThread.value = { channelId: message.channel_id, rootId: message.id };
 }

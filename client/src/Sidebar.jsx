@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { call } from "./api.js";
 import { FieldError, FormError } from "./errors.jsx";
 import { follow, refreshChannels } from "./live.js";
+import { partnerIdOf, presenceOf } from "./people.js";
 import { channelLabel, channels, currentId, me } from "./store.js";
 import { mentionsOf, unreadOf, unreadVersion } from "./unread.js";
 import { UserPicker } from "./UserPicker.jsx";
@@ -32,6 +33,7 @@ export function Sidebar({ id, onPick }) {
               <li key={channel.id}>
                 <a href={`#channel-${channel.id}`} aria-current={channel.id === currentId.value ? "page" : undefined}
                   onClick={(event) => { event.preventDefault(); pick(channel.id); }}>
+                  {kind === "direct" && <Presence userId={partnerIdOf(channel)} />}
                   {kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`}
                   <Unread count={unreadOf(channel.id, me.value.id)} mentions={mentionsOf(channel.id)} />
                 </a>
@@ -64,6 +66,13 @@ export function Sidebar({ id, onPick }) {
       <NewChannel onCreated={pick} />
     </nav>
   );
+}
+
+/** A user's presence as a dot, and in words for screen readers. */
+export function Presence({ userId }) {
+  const state = userId === undefined ? undefined : presenceOf(userId);
+  if (!state) return null;
+  return <span class={`presence ${state}`} title={state}><span class="sr-only">({state}) </span></span>;
 }
 
 /** A channel's unread count, and how many of those name the user, read out as words

@@ -7,15 +7,18 @@ import { io } from "socket.io-client";
 
 import { accessToken, call, refresh } from "./api.js";
 import {
-  announcement, channels, connection, me, mentionsChanged, mergeMessages, pinsChanged, updateHistory,
+  announcement, channels, connection, me, mentionsChanged, pinsChanged, placeMessage, threadsChanged,
+  updateHistory,
 } from "./store.js";
+import { delivered } from "./outbox.js";
+import { presenceChanged } from "./people.js";
 import { typingSeen, typingStopped } from "./typing.js";
 import { applyMarker, countEvent, loadCounts } from "./unread.js";
 
 const GAP_FETCH_MS = 3000;
 const EVENTS = [
   "message_posted", "message_edited", "message_deleted", "message_pinned", "message_unpinned",
-  "reaction_added", "reaction_removed", "member_joined", "member_left",
+  "reaction_added", "reaction_removed", "thread_updated", "member_joined", "member_left",
 ];
 
 const last = new Map(); // channel id -> last seq applied
@@ -56,6 +59,9 @@ export function connect(startingSeqs, connected) {
   socket.on("read_marker", applyMarker); // read on another device, or in another tab
   socket.on("typing", typingSeen);
   socket.on("mention", mentioned);
+  socket.on("thread_read", () => { threadsChanged.value += 1; });
+  socket.on("presence", presenceChanged);
+  startHeartbeat();
 }
 
 /** A message names the user: its channel's counts come with it, read afresh. */
@@ -67,8 +73,40 @@ function mentioned({ channel_id: channelId, message, read_state: state }) {
   }
 }
 
+// The heartbeat: every HEARTBEAT_MS the client says it is there, and whether its user did
+// anything since (input of any kind, or the tab coming to the front); the server decides
+// online / away / offline from them.
+const HEARTBEAT_MS = 20_000;
+let heartbeat = null;
+let activeSince = true;
+let listening = false;
+const noteActivity = () => {
+  if (!activeSince) {
+    activeSince = true;
+    if (socket?.connected) sendActivity(); // back from away at once
+  }
+};
+
+function sendActivity() {
+  socket.emit("activity", { active: activeSince });
+  activeSince = false;
+}
+
+function startHeartbeat() {
+  clearInterval(heartbeat);
+  if (!listening) {
+    listening = true;
+    for (const name of ["pointerdown", "keydown", "wheel", "touchstart"]) {
+      document.addEventListener(name, noteActivity, { passive: true });
+    }
+    document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && noteActivity());
+  }
+  heartbeat = setInterval(() => socket?.connected && sendActivity(), HEARTBEAT_MS);
+}
+
 /** Close the socket and forget every cursor (signed out). */
 export function disconnect() {
+  clearInterval(heartbeat);
   socket?.disconnect();
   socket = null;
   last.clear();
@@ -137,13 +175,12 @@ async function reload(channelId) {
 function apply(event) {
   countEvent(event);
   if (event.message) {
-    updateHistory(event.channel_id, (history) => ({
-      ...history,
-      messages: mergeMessages(history.messages, [event.message]),
-    }));
+    if (event.message.author_id === me.value?.id) delivered(event.message);
+    placeMessage(event.message);
+    if (event.type === "thread_updated") threadsChanged.value += 1;
     if (event.type === "message_pinned" || event.type === "message_unpinned") pinsChanged.value += 1;
     if (event.type === "message_posted") typingStopped(event.channel_id, event.message.author_id);
-    if (event.type === "message_posted" && event.message.author_id !== me.value?.id) {
+    if (event.type === "message_posted" && event.message.author_id !== me.value?.id && !event.message.thread_root_id) {
       announcement.value = `New message in ${channelName(event.channel_id)}`;
     }
   }

@@ -6,9 +6,9 @@ import { signal } from "@preact/signals";
 
 import { call } from "./api.js";
 import { postOverSocket } from "./live.js";
-import { me, mergeMessages, updateHistory } from "./store.js";
+import { me, placeMessage } from "./store.js";
 
-export const pending = signal([]); // {channel_id, source, client_msg_id, error?, retryIn?}
+export const pending = signal([]); // {channel_id, thread_root_id?, source, client_msg_id, error?, retryIn?}
 let sending = false;
 
 function key() {
@@ -29,11 +29,21 @@ function save() {
   localStorage.setItem(key(), JSON.stringify(kept));
 }
 
-/** Queue a message and try to send it now. */
-export function enqueue(channelId, source) {
-  pending.value = [...pending.value, { channel_id: channelId, source, client_msg_id: crypto.randomUUID() }];
+/** Queue a message (a reply, with the thread's root) and try to send it now. */
+export function enqueue(channelId, source, threadRootId = null) {
+  const post = { channel_id: channelId, source, client_msg_id: crypto.randomUUID() };
+  if (threadRootId) post.thread_root_id = threadRootId;
+  pending.value = [...pending.value, post];
   save();
   flush();
+}
+
+/** A message of ours arrived (its event came before our acknowledgement): it is stored,
+so it is not pending any more. */
+export function delivered(message) {
+  if (message.client_msg_id && pending.value.some((post) => post.client_msg_id === message.client_msg_id)) {
+    discard(message.client_msg_id);
+  }
 }
 
 /** Drop a message the server refused. */
@@ -60,15 +70,13 @@ export async function flush() {
 }
 
 async function send(post) {
-  const body = { channel_id: post.channel_id, source: post.source, client_msg_id: post.client_msg_id };
+  const fields = { source: post.source, client_msg_id: post.client_msg_id };
+  if (post.thread_root_id) fields.thread_root_id = post.thread_root_id;
   try {
-    return await postOverSocket(body);
+    return await postOverSocket({ channel_id: post.channel_id, ...fields });
   } catch {
     try {
-      const message = await call("POST", `/channels/${post.channel_id}/messages`, {
-        source: post.source,
-        client_msg_id: post.client_msg_id,
-      });
+      const message = await call("POST", `/channels/${post.channel_id}/messages`, fields);
       return { status: 201, message };
     } catch (error) {
       if (error.status) {
@@ -92,10 +100,7 @@ function settle(post, ack) {
     return;
   }
   if (ack.status === 200 || ack.status === 201) {
-    updateHistory(post.channel_id, (history) => ({
-      ...history,
-      messages: mergeMessages(history.messages, [ack.message]),
-    }));
+    placeMessage(ack.message);
     discard(post.client_msg_id);
     return;
   }

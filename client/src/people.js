@@ -1,4 +1,5 @@
-// Nicknames by user id, loaded on first use, and the other member of each direct channel.
+// Nicknames and presence by user id, loaded on first use (presence kept live by the
+// socket's `presence` pushes), and the other member of each direct channel.
 
 import { signal } from "@preact/signals";
 
@@ -6,6 +7,7 @@ import { call } from "./api.js";
 
 const nicknames = signal(new Map()); // user id -> nickname
 const partners = signal(new Map()); // direct channel id -> the other member's id
+const presences = signal(new Map()); // user id -> "online" | "away" | "offline"
 const askedUsers = new Set();
 const askedChannels = new Set();
 
@@ -22,6 +24,25 @@ export function nicknameOf(userId) {
 /** Remember users already loaded (the directory's results). */
 export function remember(user) {
   nicknames.value = new Map(nicknames.value).set(user.id, user.nickname);
+  if (user.presence) presences.value = new Map(presences.value).set(user.id, user.presence);
+}
+
+/** A user's presence, "online", "away" or "offline" (undefined until known). */
+export function presenceOf(userId) {
+  nicknameOf(userId); // loads the user, presence and all, if not yet known
+  return presences.value.get(userId);
+}
+
+/** A `presence` push: the latest state of each user who changed. */
+export function presenceChanged({ users }) {
+  const next = new Map(presences.value);
+  for (const user of users) next.set(user.user_id, user.presence);
+  presences.value = next;
+}
+
+/** The other member of a direct channel (undefined until known). */
+export function partnerIdOf(channel) {
+  return partners.value.get(channel.id);
 }
 
 /** The nickname of the other member of a direct channel. */

@@ -13,6 +13,10 @@ export const connection = signal("connecting"); // "connecting" | "online" | "of
 export const announcement = signal(""); // the polite live region's text
 export const pinsChanged = signal(0); // bumped by every pin and unpin pushed
 export const mentionsChanged = signal(0); // bumped by every mention pushed
+export const openThread = signal(null); // {channelId, rootId} of the thread shown, or null
+// root id -> {root, messages: replies in seq order, more, loaded}
+export const threads = signal(new Map());
+export const threadsChanged = signal(0); // bumped by thread_updated and thread_read pushes
 
 // channel id -> {messages: [...] in seq order, more: bool (older pages exist), loaded: bool}
 export const histories = signal(new Map());
@@ -40,12 +44,42 @@ export function mergeMessages(held, incoming) {
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
+/** The thread held for a root (empty until loaded). */
+export function threadOf(rootId) {
+  return threads.value.get(rootId) ?? { root: null, messages: [], more: true, loaded: false };
+}
+
+/** Replace a thread with a function of it. */
+export function updateThread(rootId, change) {
+  const next = new Map(threads.value);
+  next.set(rootId, change(threadOf(rootId)));
+  threads.value = next;
+}
+
+/** Put a message where it belongs: its thread if it is a reply, else its channel. */
+export function placeMessage(message) {
+  if (message.thread_root_id) {
+    updateThread(message.thread_root_id, (thread) => ({
+      ...thread,
+      messages: mergeMessages(thread.messages, [message]),
+    }));
+    return;
+  }
+  updateHistory(message.channel_id, (history) => ({
+    ...history,
+    messages: mergeMessages(history.messages, [message]),
+  }));
+  if (threads.value.has(message.id)) updateThread(message.id, (thread) => ({ ...thread, root: message }));
+}
+
 /** Forget everything the signed-in user could see (signing out, or another user in). */
 export function reset() {
   me.value = null;
   channels.value = [];
   currentId.value = null;
   histories.value = new Map();
+  threads.value = new Map();
+  openThread.value = null;
   announcement.value = "";
   resetCounts();
 }

@@ -77,11 +77,11 @@ export function unreadOf(channelId, me) {
   for (const event of count.beyond) {
     const message = event.message;
     if (!message || message.author_id === me) continue;
-    if (event.type === "message_posted" && !message.deleted) {
+    if (event.type === "message_posted" && !message.deleted && !message.thread_root_id) {
       total += 1;
       counted.add(message.id);
     } else if (
-      event.type === "message_deleted" && message.seq > count.read &&
+      event.type === "message_deleted" && !message.thread_root_id && message.seq > count.read &&
       (message.seq <= count.through || counted.has(message.id))
     ) {
       total -= 1;

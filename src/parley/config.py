@@ -178,8 +178,12 @@ class Config:
     # Seconds one page's fetch may take in all: connections, redirects, headers, body.
     LINK_PREVIEW_DEADLINE = _env_int("LINK_PREVIEW_DEADLINE", 10)
 
-    # Users not seen for PRESENCE_TIMEOUT seconds go offline; beat sweeps this often.
+    # Users not seen for PRESENCE_TIMEOUT seconds go offline, those online but not active
+    # for PRESENCE_AWAY_SECONDS go away; beat sweeps this often. A /v2 socket's pushes
+    # of presence changes go out at most once per PRESENCE_COALESCE_SECONDS, merged.
     PRESENCE_TIMEOUT = _env_int("PRESENCE_TIMEOUT", 60)
+    PRESENCE_AWAY_SECONDS = _env_int("PRESENCE_AWAY_SECONDS", 300)
+    PRESENCE_COALESCE_SECONDS = _env_float("PRESENCE_COALESCE_SECONDS", 1.0)
     PRESENCE_SWEEP_INTERVAL = _env_int("PRESENCE_SWEEP_INTERVAL", 5)
 
     # Argon2id parameters: RFC 9106's low-memory profile, stronger than OWASP's minimum.
@@ -214,6 +218,8 @@ class Config:
 
     # Pinned messages a channel holds at most (a pin past it is a 409).
     PINS_PER_CHANNEL_MAX = _env_int("PINS_PER_CHANNEL_MAX", 100)
+    # Threads listed at most by GET /users/me/threads (the latest replied first).
+    THREADS_LIST_MAX = _env_int("THREADS_LIST_MAX", 100)
     # Different emoji a message may be reacted with (a new one past it is a 409).
     REACTIONS_PER_MESSAGE_MAX = _env_int("REACTIONS_PER_MESSAGE_MAX", 20)
 

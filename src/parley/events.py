@@ -108,6 +108,30 @@ class ReactionRemoved:
 
 
 @dataclass(frozen=True)
+class ThreadUpdated:
+    """A thread's root changed at ``seq``: a reply was posted (by ``user_id``) or deleted."""
+
+    message_id: int
+    channel_id: int
+    seq: int
+    user_id: int
+
+
+@dataclass(frozen=True)
+class ThreadReadMoved:
+    """A follower read a thread further: up to reply ``last_read_seq``, leaving
+    ``unread_count`` of others' replies unread, among those up to the channel's seq
+    ``as_of_seq``."""
+
+    user_id: int
+    channel_id: int
+    root_id: int
+    last_read_seq: int
+    unread_count: int
+    as_of_seq: int
+
+
+@dataclass(frozen=True)
 class MemberJoined:
     """A user became a member of a channel at ``seq``."""
 
@@ -186,6 +210,7 @@ ChannelChange = (
     | MessageUnpinned
     | ReactionAdded
     | ReactionRemoved
+    | ThreadUpdated
     | MemberJoined
     | MemberLeft
 )
@@ -196,6 +221,7 @@ DomainEvent = (
     | ReadMarkerMoved
     | MembersMentioned
     | MentionsWithdrawn
+    | ThreadReadMoved
     | JobFinished
     | SessionRevoked
 )

@@ -199,6 +199,7 @@ def invalidate_on(event: events.DomainEvent) -> None:
             | events.MessageUnpinned(channel_id=channel_id)
             | events.ReactionAdded(channel_id=channel_id)
             | events.ReactionRemoved(channel_id=channel_id)
+            | events.ThreadUpdated(channel_id=channel_id)
         ):
             invalidate(CHANNEL_PAGES, channel_id)
 
@@ -218,6 +219,7 @@ SUBSCRIBER = events.Subscriber(
             events.MessageUnpinned,
             events.ReactionAdded,
             events.ReactionRemoved,
+            events.ThreadUpdated,
         }
     ),
     # A new user, a new message (no cached page ends past the last seq), read markers,
@@ -230,6 +232,7 @@ SUBSCRIBER = events.Subscriber(
             events.ReadMarkerMoved,
             events.MembersMentioned,
             events.MentionsWithdrawn,
+            events.ThreadReadMoved,
             events.JobFinished,
         }
     ),

@@ -15,13 +15,14 @@ from parley import events
 def init_app(app: Flask) -> None:
     """Subscribe the read caches, the v1 and v2 pushes and the link previews."""
     from parley import read_cache
-    from parley.realtime import channel_events, emit
+    from parley.realtime import channel_events, emit, presence_pushes
     from parley.tasks import previews
 
     for subscriber in (
         read_cache.SUBSCRIBER,
         emit.SUBSCRIBER,
         channel_events.SUBSCRIBER,
+        presence_pushes.SUBSCRIBER,
         previews.SUBSCRIBER,
     ):
         events.subscribe(subscriber)

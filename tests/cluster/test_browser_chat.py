@@ -719,6 +719,52 @@ def test_reactions_come_from_the_picker_and_show_who_reacted_live(
     assert ada.problems == bob.problems == []
 
 
+def test_a_reply_in_a_thread_counts_on_its_root_and_is_unread_for_followers(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    room = f"threads-{uuid.uuid4().hex[:6]}"
+    ada.share_private_channel(room, bob)
+    ada.say("who reviews the release?", room)
+
+    asked = bob.message("who reviews the release?")
+    expect(asked).to_be_visible(timeout=WAIT_MS)
+    asked.hover()
+    asked.get_by_role("button", name="Reply in thread").click()
+    panel = bob.page.get_by_role("complementary", name=f"Thread in #{room}")
+    expect(panel.locator(".thread-root")).to_contain_text("who reviews the release?")
+    box = panel.get_by_label("Reply in thread")
+    box.fill("I will, **today**")
+    box.press("Enter")
+    expect(panel.locator("section .message", has_text="I will, today")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    expect(panel.get_by_role("button", name="Following")).to_be_visible(timeout=WAIT_MS)
+
+    # ada, the root's author, follows it: one unread reply, and the root counts it.
+    root = ada.message("who reviews the release?")
+    expect(root.locator("button.replies")).to_contain_text("1 reply", timeout=WAIT_MS)
+    threads = ada.page.get_by_role("button", name=re.compile("^Threads"))
+    expect(threads).to_have_accessible_name("Threads, 1 unread replies", timeout=WAIT_MS)
+    expect(ada.page.locator("main .message", has_text="I will")).to_have_count(0)
+    badge = ada.page.locator(".sidebar a", has_text=f"#{room}")
+    expect(badge).to_have_text(f"#{room}")  # a reply is not unread in the channel
+    threads.click()
+    ada.page.get_by_role("region", name="Threads").get_by_role("link").click()
+    ada_panel = ada.page.get_by_role("complementary", name=f"Thread in #{room}")
+    expect(ada_panel.locator("section .message strong", has_text="today")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    expect(threads).to_have_accessible_name("Threads", timeout=WAIT_MS)  # read now
+    ada_panel.get_by_label("Reply in thread").fill("thanks")
+    ada_panel.get_by_label("Reply in thread").press("Enter")
+    expect(asked.locator("button.replies")).to_contain_text("2 replies", timeout=WAIT_MS)
+    expect(panel.locator("section .message", has_text="thanks")).to_be_visible(timeout=WAIT_MS)
+    assert ada.problems == bob.problems == []
+
+
 def test_a_mention_is_highlighted_counted_and_listed_for_the_member_named(
     browser: Browser, url: str, people: list[Person]
 ) -> None:

@@ -116,8 +116,16 @@ def test_live_unread_counts_equal_fresh_ones_after_any_actions(
 
     for step in range(ACTIONS):
         action = rng.choices(
-            ["ada posts", "ada deletes", "ada edits", "reader posts", "reader marks", "invite"],
-            weights=[40, 12, 8, 10, 25, 5],
+            [
+                "ada posts",
+                "ada replies",
+                "ada deletes",
+                "ada edits",
+                "reader posts",
+                "reader marks",
+                "invite",
+            ],
+            weights=[35, 8, 12, 8, 10, 22, 5],
         )[0]
         if action == "invite" and secret not in rooms:
             ada.invite(secret, reader.member)
@@ -138,6 +146,20 @@ def test_live_unread_counts_equal_fresh_ones_after_any_actions(
             if naming_reader:
                 naming.add(message["id"])
                 moves += 1  # a mention
+        elif action == "ada replies":  # never unread in the channel: read in its thread
+            roots = [(c, m) for c, items in posted.items() for _, m, _ in items if c in rooms]
+            if roots:
+                channel_id, root_id = rng.choice(roots)
+                status, answer = ada.call(
+                    "POST",
+                    f"/channels/{channel_id}/messages",
+                    {
+                        "source": f"reply {step}",
+                        "client_msg_id": f"s{step}",
+                        "thread_root_id": root_id,
+                    },
+                )
+                assert status == 201, answer
         elif action in ("ada deletes", "ada edits"):
             mine = [(c, m) for c, items in posted.items() for a, m, _ in items if a is ada]
             if mine:

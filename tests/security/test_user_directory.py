@@ -65,7 +65,15 @@ def test_the_directory_shows_no_secret(ada: Caller) -> None:
     status, page = directory(ada, {"q": "ada"})
 
     assert status == 200
-    assert set(page["users"][0]) == {"id", "nickname", "online", "last_seen_at", "created_at"}
+    assert set(page["users"][0]) == {
+        "id",
+        "nickname",
+        "online",
+        "presence",
+        "last_seen_at",
+        "last_active_at",
+        "created_at",
+    }
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer nope", "Basic YWRhOmNvcnJlY3QgaG9yc2U="])

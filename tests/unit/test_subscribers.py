@@ -9,7 +9,13 @@ from parley import events
 from tests.api_v2.v2 import Caller
 from tests.v2_sockets import V2Socket
 
-WIRED = ["read cache invalidation", "v1 pushes", "v2 pushes", "link previews"]
+WIRED = [
+    "read cache invalidation",
+    "v1 pushes",
+    "v2 pushes",
+    "v2 presence pushes",
+    "link previews",
+]
 
 
 def test_every_subscriber_is_wired_in_order(app: Flask) -> None:

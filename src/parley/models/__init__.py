@@ -13,6 +13,7 @@ from parley.models.mention import Mention
 from parley.models.message import Message
 from parley.models.outbox import OutboxEvent
 from parley.models.socket import SocketSession
+from parley.models.thread import ThreadFollow
 from parley.models.token import Token, TokenKind
 from parley.models.user import User
 
@@ -30,6 +31,7 @@ __all__ = [
     "Message",
     "OutboxEvent",
     "SocketSession",
+    "ThreadFollow",
     "Token",
     "TokenKind",
     "User",

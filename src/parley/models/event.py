@@ -20,6 +20,7 @@ class EventKind(enum.StrEnum):
     MESSAGE_UNPINNED = "message_unpinned"
     REACTION_ADDED = "reaction_added"
     REACTION_REMOVED = "reaction_removed"
+    THREAD_UPDATED = "thread_updated"
     MEMBER_JOINED = "member_joined"
     MEMBER_LEFT = "member_left"
 

@@ -26,6 +26,7 @@ class Message(Base):
         UniqueConstraint("user_id", "channel_id", "client_msg_id"),
         Index("ix_messages_channel_id_updated_at", "channel_id", "updated_at"),
         Index("ix_messages_channel_id_pinned_at", "channel_id", "pinned_at"),
+        Index("ix_messages_thread_root_id_seq", "thread_root_id", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +45,13 @@ class Message(Base):
     # Link previews, set by a background job: [{"url", "title", "description"}] as plain
     # text, escaped wherever they are shown. None until the job ran for this source.
     previews: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # A reply's thread: the message it replies to (a root, never a reply); None: not a reply.
+    thread_root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE")
+    )
+    # On a root: its live replies, and when the latest was posted.
+    reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Members' reactions, aggregated: [{"emoji", "user_ids"}] in the order each emoji was
     # first used, kept by parley.services.reactions; None: none.
     reactions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

@@ -25,6 +25,7 @@ from parley.schemas.v2 import (
     ReadStateSchema,
     ResumedSchema,
     ResyncSchema,
+    ThreadStateSchema,
 )
 from parley.services import channels, history, read_markers, sockets
 from parley.services.errors import StaleCursorError
@@ -39,6 +40,7 @@ _resync_schema = ResyncSchema()
 _unavailable_schema = ChannelUnavailableSchema()
 _read_state_schema = ReadStateSchema()
 _mention_schema = MentionSchema()
+_thread_state_schema = ThreadStateSchema()
 _KINDS: dict[type[events.ChannelChange], EventKind] = {
     events.MessagePosted: EventKind.MESSAGE_POSTED,
     events.MessageEdited: EventKind.MESSAGE_EDITED,
@@ -47,6 +49,7 @@ _KINDS: dict[type[events.ChannelChange], EventKind] = {
     events.MessageUnpinned: EventKind.MESSAGE_UNPINNED,
     events.ReactionAdded: EventKind.REACTION_ADDED,
     events.ReactionRemoved: EventKind.REACTION_REMOVED,
+    events.ThreadUpdated: EventKind.THREAD_UPDATED,
     events.MemberJoined: EventKind.MEMBER_JOINED,
     events.MemberLeft: EventKind.MEMBER_LEFT,
 }
@@ -58,6 +61,7 @@ BY_A_MEMBER = (
     events.MessageUnpinned,
     events.ReactionAdded,
     events.ReactionRemoved,
+    events.ThreadUpdated,  # the one who replied, or deleted a reply
 )
 
 
@@ -129,17 +133,11 @@ def _push_change(event: events.ChannelChange) -> None:
     user_id: int | None
     if isinstance(event, events.MemberJoined | events.MemberLeft):
         user_id = event.user_id
-    elif isinstance(
-        event,
-        events.MessagePinned
-        | events.MessageUnpinned
-        | events.ReactionAdded
-        | events.ReactionRemoved,
-    ):
+    elif isinstance(event, BY_A_MEMBER):
         message = db.session.get(Message, event.message_id)
         if message is None:
             return
-        user_id = event.user_id  # who pinned or reacted, as the log records it
+        user_id = event.user_id  # who pinned, reacted or replied, as the log records it
     else:
         message = db.session.get(Message, event.message_id)
         if message is None:  # deleted for good since: its own event says so
@@ -193,6 +191,13 @@ def _push_read_marker(moved: events.ReadMarkerMoved) -> None:
         _emit("read_marker", payload, sid)
 
 
+def _push_thread_read(moved: events.ThreadReadMoved) -> None:
+    """Tell every socket of the reader held here that they read a thread further."""
+    payload = _thread_state_schema.dump(moved)
+    for sid in _held_sids(moved.user_id):
+        _emit("thread_read", payload, sid)
+
+
 def _push_mentions(change: events.MembersMentioned | events.MentionsWithdrawn) -> None:
     """Tell each named (or no longer named) member's sockets held here, with their
     counts in the channel read afresh: `mention` with the message, or `read_marker`."""
@@ -242,6 +247,7 @@ def on_domain_event(event: events.DomainEvent) -> None:
             | events.MessageUnpinned()
             | events.ReactionAdded()
             | events.ReactionRemoved()
+            | events.ThreadUpdated()
             | events.MessageDeleted()
             | events.MemberJoined()
             | events.MemberLeft()
@@ -251,6 +257,8 @@ def on_domain_event(event: events.DomainEvent) -> None:
             _push_read_marker(event)
         case events.MembersMentioned() | events.MentionsWithdrawn():
             _push_mentions(event)
+        case events.ThreadReadMoved():
+            _push_thread_read(event)
         case events.SessionRevoked():
             _disconnect_session(event)
 
@@ -294,6 +302,8 @@ SUBSCRIBER = events.Subscriber(
             events.MessageUnpinned,
             events.ReactionAdded,
             events.ReactionRemoved,
+            events.ThreadUpdated,
+            events.ThreadReadMoved,
             events.MessageDeleted,
             events.MemberJoined,
             events.MemberLeft,

@@ -96,6 +96,8 @@ SUBSCRIBER = events.Subscriber(
             events.MessageUnpinned,
             events.ReactionAdded,
             events.ReactionRemoved,
+            events.ThreadUpdated,
+            events.ThreadReadMoved,
             events.MemberJoined,
             events.MemberLeft,
             events.ReadMarkerMoved,

@@ -3,8 +3,9 @@
 Connect with `auth = {"token": <access token>, "cursors": {<channel id>: <last seq>}}`.
 The socket joins the room of every channel its user belongs to, each named channel
 is replayed from its cursor, and live events follow. Client -> server:
-`post_message({"channel_id", "source", "client_msg_id"})`, acknowledged with the
-REST status and the message, or the error envelope; `typing({"channel_id"})`.
+`post_message({"channel_id", "source", "client_msg_id", "thread_root_id"?})`,
+acknowledged with the REST status and the message, or the error envelope;
+`typing({"channel_id"})`; `activity({"active"})`, the client's heartbeat.
 """
 
 from typing import Any
@@ -17,24 +18,27 @@ from sqlalchemy import select
 
 from parley.api.errors import error_body, service_error_body, validation_error_body
 from parley.extensions import db, socketio
-from parley.models import Membership, SocketSession, TokenKind
+from parley.models import Membership, SocketSession, TokenKind, User
 from parley.rate_limits import consume_user_budget
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume, user_room
 from parley.realtime.event_limits import on_client_event
 from parley.realtime.lifecycle import on_lifecycle
+from parley.realtime.presence_pushes import presence_pushes
 from parley.realtime.typing_hints import typing_hints
 from parley.schemas.v2 import (
     SocketAckSchema,
+    SocketActivitySchema,
     SocketAuthSchema,
     SocketPostSchema,
     SocketTypingSchema,
 )
-from parley.services import channels, messages, sockets, tokens
+from parley.services import channels, messages, presence, sockets, tokens
 from parley.services.errors import ServiceError
 
 _auth_schema = SocketAuthSchema()
 _post_schema = SocketPostSchema()
 _typing_schema = SocketTypingSchema()
+_activity_schema = SocketActivitySchema()
 _ack_schema = SocketAckSchema()
 Ack = dict[str, Any]
 
@@ -52,7 +56,8 @@ def connect(auth: object = None) -> None:
         fields = _auth_schema.load(auth if isinstance(auth, dict) else {})
     except ValidationError as error:
         raise _refusal(validation_error_body(400, {"auth": error.messages})) from None
-    token = tokens.authenticate(fields["token"], kinds=(TokenKind.ACCESS,))
+    # Connecting is the client's doing (a reconnection, say), not its user's: seen, not active.
+    token = tokens.authenticate(fields["token"], kinds=(TokenKind.ACCESS,), active=False)
     if token is None:
         raise _refusal(error_body(401, "Send a live access token as auth.token."))
     sid, user_id = request.sid, token.user_id  # type: ignore[attr-defined]
@@ -60,6 +65,7 @@ def connect(auth: object = None) -> None:
     join_room(user_room(user_id))  # typing hints skip the typist's own devices
     for channel_id in channels.member_channel_ids(user_id):
         join_room(channel_room(channel_id))
+    presence_pushes().welcome(sid, user_id)  # who is there now; changes follow
     # The replay waits for the connection to complete: events sent before it would
     # reach a client that does not consider itself connected yet.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -102,7 +108,11 @@ def post_message(data: object = None) -> Ack:
         if refusal is not None:
             return _ack(429, refusal)
         message, created = messages.send_message(
-            user_id, fields["channel_id"], fields["source"], client_msg_id=fields["client_msg_id"]
+            user_id,
+            fields["channel_id"],
+            fields["source"],
+            client_msg_id=fields["client_msg_id"],
+            thread_root_id=fields.get("thread_root_id"),
         )
     except ValidationError as error:
         return _ack(400, validation_error_body(400, {"data": error.messages}))
@@ -111,6 +121,25 @@ def post_message(data: object = None) -> Ack:
         return _ack(status, body)
     status = 201 if created else 200
     ack: Ack = _ack_schema.dump({"status": status, "message": message})
+    return ack
+
+
+@on_client_event("activity", V2_NAMESPACE, ack=_ack)
+def activity(data: object = None) -> Ack:
+    """The client is there (a heartbeat), and whether its user did anything since the
+    last one: keeps them online, or brings them back from away (204)."""
+    user_id = _socket_user_id()
+    if user_id is None:
+        return _ack(401, error_body(401, "This session has ended; connect again."))
+    try:
+        active = _activity_schema.load(data)["active"]
+    except ValidationError as error:
+        return _ack(400, validation_error_body(400, {"data": error.messages}))
+    user = db.session.get(User, user_id)
+    if user is None:
+        return _ack(401, error_body(401, "This session has ended; connect again."))
+    presence.mark_seen(user, active=active)
+    ack: Ack = _ack_schema.dump({"status": 204})
     return ack
 
 

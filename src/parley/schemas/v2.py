@@ -70,7 +70,11 @@ class UserSchema(V2Schema):
     id = fields.Integer(dump_only=True)
     nickname = fields.String(dump_only=True)
     online = fields.Boolean(dump_only=True)
+    presence = fields.String(
+        dump_only=True, metadata={"description": '"online", "away" (idle) or "offline".'}
+    )
     last_seen_at = fields.DateTime(dump_only=True)
+    last_active_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -242,6 +246,13 @@ class MessageSchema(V2Schema):
     reactions = fields.List(
         fields.Nested(ReactionSchema), attribute="reaction_counts", dump_only=True
     )
+    thread_root_id = fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The message this one replies to in its thread; null: none."},
+    )
+    reply_count = fields.Integer(dump_only=True, metadata={"description": "On a root: replies."})
+    last_reply_at = fields.DateTime(dump_only=True, allow_none=True)
 
     def is_deleted(self, message: Any) -> bool:
         """Whether the author deleted it."""
@@ -260,6 +271,11 @@ class MessageCreateSchema(V2Schema):
 
     source = fields.String(required=True, validate=SOURCE_RULES)
     client_msg_id = fields.String(required=True, validate=CLIENT_MSG_ID_RULES)
+    thread_root_id = fields.Integer(
+        strict=True,
+        validate=ID,
+        metadata={"description": "Reply in the thread of this message (a root of the channel)."},
+    )
 
 
 class MessageEditSchema(V2Schema):
@@ -398,6 +414,7 @@ class SocketPostSchema(V2Schema):
     channel_id = fields.Integer(required=True, strict=True, validate=ID)
     source = fields.String(required=True, validate=SOURCE_RULES)
     client_msg_id = fields.String(required=True, validate=CLIENT_MSG_ID_RULES)
+    thread_root_id = fields.Integer(strict=True, validate=ID)
 
 
 class SocketTypingSchema(V2Schema):
@@ -413,6 +430,76 @@ class TypingSchema(V2Schema):
     channel_id = fields.Integer(dump_only=True)
     user_id = fields.Integer(dump_only=True)
     expires_in = fields.Integer(dump_only=True)
+
+
+class ThreadQuerySchema(QuerySchema):
+    """GET .../replies: the replies after a seq (the first ones without it)."""
+
+    after = DecimalInteger(validate=SEQ)
+    limit = DecimalInteger(validate=PAGE_LIMIT)
+
+
+class ThreadPageSchema(V2Schema):
+    """A thread: its root, and a page of its replies oldest first (ask again `after` the
+    last one's seq while `more`)."""
+
+    root = fields.Nested(MessageSchema)
+    messages = fields.List(fields.Nested(MessageSchema))
+    more = fields.Boolean()
+
+
+class ThreadStateSchema(V2Schema):
+    """Your place in a thread you follow: the last reply read and others' replies after it,
+    counted up to `as_of_seq`; `thread_read` pushes this to your sockets."""
+
+    channel_id = fields.Integer(dump_only=True)
+    root_id = fields.Integer(dump_only=True)
+    last_read_seq = fields.Integer(dump_only=True)
+    unread_count = fields.Integer(dump_only=True)
+    as_of_seq = fields.Integer(dump_only=True)
+
+
+class FollowedThreadSchema(V2Schema):
+    """A thread you follow: its root and your state in it."""
+
+    root = fields.Nested(MessageSchema)
+    state = fields.Nested(ThreadStateSchema)
+
+
+class FollowedThreadListSchema(V2Schema):
+    """The threads you follow, the latest reply first."""
+
+    threads = fields.List(fields.Nested(FollowedThreadSchema))
+
+
+class PresenceSchema(V2Schema):
+    """One user's presence."""
+
+    user_id = fields.Integer(attribute="id", dump_only=True)
+    presence = fields.String(dump_only=True)
+    last_seen_at = fields.DateTime(dump_only=True)
+    last_active_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class PresenceUsersSchema(V2Schema):
+    """`presence`: the latest state of every user (sharing a channel with you, or you)
+    whose presence changed since this socket's last `presence`."""
+
+    users = fields.List(fields.Nested(PresenceSchema))
+
+
+class SocketActivitySchema(V2Schema):
+    """The `activity` event a client sends every so often while connected: whether the
+    person at it did anything (input) since the last one."""
+
+    active = fields.Boolean(required=True, truthy={True}, falsy={False})
+
+    @pre_load
+    def only_true_or_false(self, data: Any, **kwargs: Any) -> Any:
+        """JSON true or false: not 1 or 0, which equal them in Python."""
+        if isinstance(data, dict) and "active" in data and not isinstance(data["active"], bool):
+            raise ValidationError("Not a boolean.", "active")
+        return data
 
 
 class MentionSchema(V2Schema):
@@ -489,6 +576,9 @@ SOCKET_SCHEMAS = (
     SocketTypingSchema,
     TypingSchema,
     MentionSchema,
+    ThreadStateSchema,
+    PresenceUsersSchema,
+    SocketActivitySchema,
     ResumedSchema,
     ResyncSchema,
     ChannelUnavailableSchema,

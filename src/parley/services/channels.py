@@ -168,8 +168,8 @@ def _view(channel: Channel, member: Membership | None, unread: int, mentions: in
 
 
 def unread_count_of(user_id: int) -> ScalarSelect[int]:
-    """Others' messages, not deleted, after the read marker of the Membership row of the
-    enclosing query (0 where there is none)."""
+    """Others' messages, not deleted and not replies, after the read marker of the
+    Membership row of the enclosing query (0 where there is none)."""
     return (
         select(func.count(Message.id))
         .where(
@@ -177,6 +177,7 @@ def unread_count_of(user_id: int) -> ScalarSelect[int]:
             Message.seq > Membership.last_read_seq,
             Message.user_id != user_id,
             Message.deleted_at.is_(None),
+            Message.thread_root_id.is_(None),  # replies count in their thread
         )
         .correlate(Membership)
         .scalar_subquery()

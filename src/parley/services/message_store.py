@@ -80,7 +80,10 @@ def _post_statement() -> Select[Message]:
     )
     posted = (
         insert(Message)
-        .from_select([*names, "seq"], select(*params.values(), taken.c.last_seq))
+        # The columns it does not name take their server defaults (reply_count 0).
+        .from_select(
+            [*names, "seq"], select(*params.values(), taken.c.last_seq), include_defaults=False
+        )
         .returning(*columns)
         .cte("posted")
     )

@@ -12,7 +12,7 @@ from parley import events, read_cache, unit_of_work
 from parley.extensions import db
 from parley.models import Channel, EventKind, Message
 from parley.models.base import utcnow
-from parley.services import channels, history, mentions, message_store
+from parley.services import channels, history, mentions, message_store, replies
 from parley.services.errors import ForbiddenError, NotFoundError
 from parley.services.races import insert_or_find
 
@@ -25,9 +25,15 @@ def post_message(
 
 
 def send_message(
-    author_id: int, channel_id: int, source: str, *, client_msg_id: str | None = None
+    author_id: int,
+    channel_id: int,
+    source: str,
+    *,
+    client_msg_id: str | None = None,
+    thread_root_id: int | None = None,
 ) -> tuple[Message, bool]:
-    """Post, or find the original of a retransmission: (message, whether it is new).
+    """Post, or find the original of a retransmission: (message, whether it is new); a
+    reply in a thread with `thread_root_id`.
 
     Takes ids, not the author and the channel: posting needs nothing else of them, and
     loading them would cost round trips on the busiest path there is.
@@ -37,6 +43,8 @@ def send_message(
         original = _find_by_client_msg_id(author_id, channel_id, client_msg_id)
         if original is not None:
             return original, False
+    if thread_root_id is not None:
+        replies.check_root(channel_id, thread_root_id)
     rendered = mentions.render(channel_id, source)
     fields = {
         "channel_id": channel_id,
@@ -45,13 +53,19 @@ def send_message(
         "html": rendered.html,
         "client_msg_id": client_msg_id,
     }
+    if thread_root_id is not None:
+        fields["thread_root_id"] = thread_root_id
+    # A message that names someone, or replies, is stored in one transaction with its
+    # mentions and its root's change.
+    alone = not rendered.mentions_anyone and thread_root_id is None
 
     def store() -> Message:
-        # A message that names someone is stored in one transaction with its mentions.
-        message = message_store.store_at_next_seq(fields, alone=not rendered.mentions_anyone)
+        message = message_store.store_at_next_seq(fields, alone=alone)
         if message is None:
             raise ForbiddenError("only members of a channel can post in it")
         mentions.record(message, rendered)
+        if thread_root_id is not None:
+            replies.replied(message)
         return message
 
     def sent_meanwhile() -> Message | None:
@@ -95,6 +109,8 @@ def delete_message(deleter_id: int, channel_id: int, message_id: int) -> None:
     )
     events.publish_on_commit(events.MessageDeleted(message.id, message.channel_id, seq))
     mentions.withdraw(message)  # and from the mentions lists
+    if message.thread_root_id is not None:
+        replies.reply_deleted(message)
 
 
 def store_previews(message_id: int, source: str, previews: list[dict[str, Any]]) -> bool:
@@ -219,7 +235,9 @@ def _page_query(kind: Literal["after", "before", "newest"]) -> Select[Message]:
     more) and, but for the newest page, seq.
     """
     query = select(Message).where(
-        Message.channel_id == bindparam("channel_id"), Message.deleted_at.is_(None)
+        Message.channel_id == bindparam("channel_id"),
+        Message.deleted_at.is_(None),
+        Message.thread_root_id.is_(None),  # replies are read in their thread
     )
     if kind == "after":
         query = query.where(Message.seq > bindparam("seq")).order_by(Message.seq)

@@ -40,8 +40,11 @@ def issue_api_token(user: User) -> str:
     return secret
 
 
-def authenticate(secret: str, kinds: tuple[TokenKind, ...] = (TokenKind.API,)) -> Token | None:
-    """The live token of one of these kinds a secret belongs to; its user counts as seen."""
+def authenticate(
+    secret: str, kinds: tuple[TokenKind, ...] = (TokenKind.API,), *, active: bool = True
+) -> Token | None:
+    """The live token of one of these kinds a secret belongs to; its user counts as seen
+    (and active, unless a client connecting by itself presents it)."""
     token: Token | None = db.session.scalar(
         _token_by_hash(kinds), {"token_hash": hash_token(secret)}
     )
@@ -49,7 +52,7 @@ def authenticate(secret: str, kinds: tuple[TokenKind, ...] = (TokenKind.API,)) -
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():
         return None
-    presence.mark_seen(token.user)  # every authenticated call is a ping, as in Flack
+    presence.mark_seen(token.user, active=active)  # every call is a ping, as in Flack
     return token
 
 

@@ -17,11 +17,20 @@ HIDDEN = "No such channel, or a private one you are not in."
 
 def build_api_blueprint() -> Blueprint:
     """The /api/v2 routes: tokens, users, channels, members, messages, events, pins,
-    reactions."""
-    from parley.api.v2 import channels, members, messages, pins, reactions, tokens, users
+    reactions, threads."""
+    from parley.api.v2 import (
+        channels,
+        members,
+        messages,
+        pins,
+        reactions,
+        threads,
+        tokens,
+        users,
+    )
 
     api_v2 = Blueprint(V2_BLUEPRINT, __name__)
-    for resource in (tokens, users, channels, members, messages, pins, reactions):
+    for resource in (tokens, users, channels, members, messages, pins, reactions, threads):
         api_v2.register_blueprint(resource.bp)
     api_v2.before_request(refuse_undeclared_query)
     return api_v2

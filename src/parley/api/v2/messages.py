@@ -60,10 +60,15 @@ def list_messages(query: dict[str, Any], channel_id: int) -> object:
         404: HIDDEN,
     }
 )
-def post_message(data: dict[str, str], channel_id: int) -> object:
-    """Post a message (Markdown); resending the same client_msg_id never posts twice."""
+def post_message(data: dict[str, Any], channel_id: int) -> object:
+    """Post a message (Markdown), or a reply in a thread (`thread_root_id`); resending the
+    same client_msg_id never posts twice."""
     message, created = messages.send_message(
-        current_user_id(), channel_id, data["source"], client_msg_id=data["client_msg_id"]
+        current_user_id(),
+        channel_id,
+        data["source"],
+        client_msg_id=data["client_msg_id"],
+        thread_root_id=data.get("thread_root_id"),
     )
     return message, 201 if created else 200
 
