@@ -75,21 +75,26 @@ function mentioned({ channel_id: channelId, message, read_state: state }) {
 
 // The heartbeat: every HEARTBEAT_MS the client says it is there, and whether its user did
 // anything since (input of any kind, or the tab coming to the front); the server decides
-// online / away / offline from them.
+// online / away / offline from them. Input after a heartbeat that said "idle" is told at
+// once (the user is back from away); other input at most every ACTIVE_THROTTLE_MS.
 const HEARTBEAT_MS = 20_000;
+const ACTIVE_THROTTLE_MS = 10_000;
 let heartbeat = null;
-let activeSince = true;
+let lastInput = 0;
+let lastSent = 0;
+let lastSentActive = false;
 let listening = false;
+
 const noteActivity = () => {
-  if (!activeSince) {
-    activeSince = true;
-    if (socket?.connected) sendActivity(); // back from away at once
-  }
+  lastInput = Date.now();
+  if (socket?.connected && (!lastSentActive || lastInput - lastSent > ACTIVE_THROTTLE_MS)) sendActivity();
 };
 
 function sendActivity() {
-  socket.emit("activity", { active: activeSince });
-  activeSince = false;
+  const active = lastInput > lastSent;
+  socket.emit("activity", { active });
+  lastSent = Date.now();
+  lastSentActive = active;
 }
 
 function startHeartbeat() {

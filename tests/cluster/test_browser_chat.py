@@ -765,6 +765,26 @@ def test_a_reply_in_a_thread_counts_on_its_root_and_is_unread_for_followers(
     assert ada.problems == bob.problems == []
 
 
+@pytest.mark.parametrize("cluster_env", [{"PRESENCE_AWAY_SECONDS": "2"}])
+def test_presence_shows_who_is_online_away_and_back_live(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    ada.page.get_by_role("searchbox", name="Message someone").fill(bob.nickname)
+    ada.page.get_by_role("button", name=f"Message {bob.nickname}").click()
+    dot = ada.page.locator(".sidebar a", has_text=bob.nickname).locator(".presence")
+    expect(dot).to_have_attribute("title", "online", timeout=WAIT_MS)
+
+    # bob touches nothing: beat finds him idle for 2 s, and ada sees it without a reload.
+    expect(dot).to_have_attribute("title", "away", timeout=WAIT_MS)
+    expect(dot).to_contain_text("(away)")
+    bob.page.keyboard.press("Shift")  # bob is back: his client says so at once
+    expect(dot).to_have_attribute("title", "online", timeout=WAIT_MS)
+    assert ada.problems == bob.problems == []
+
+
 def test_a_mention_is_highlighted_counted_and_listed_for_the_member_named(
     browser: Browser, url: str, people: list[Person]
 ) -> None:
