@@ -11,7 +11,7 @@ CLIENT := src/parley/web/static/app/sizes.json
 # The embedded default keeps its SQLite file and generated secret key here.
 export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run cluster bench bench-rest bench-client test lint typecheck pytest install services packages migrate clean
+.PHONY: run cluster bench bench-rest bench-client bench-search test lint typecheck pytest install services packages migrate clean
 
 run: install ## migrate the embedded SQLite database; serve on http://127.0.0.1:5000 with a worker
 	$(BIN)/parley db upgrade
@@ -30,6 +30,9 @@ bench-rest: install services packages ## API v2 REST benchmark and sign-in storm
 
 bench-client: install services packages ## the browser client in Chromium: 200 channels, 10,000 messages -> bench/reports/client.md
 	$(BIN)/python bench/client.py $(ARGS)
+
+bench-search: install services packages ## full-text search over 1,000,000 messages, 10 clients -> bench/reports/search.md
+	$(BIN)/python bench/search.py $(ARGS)
 
 test: install services packages lint typecheck pytest ## everything CI checks
 

@@ -9,8 +9,8 @@ import { Sidebar } from "./Sidebar.jsx";
 import { ThreadList, ThreadPanel, useFollowed } from "./Thread.jsx";
 import { nicknameOf } from "./people.js";
 import {
-  announcement, channelLabel, channels, channelToOpen, connection, current, currentId, me, mentionsChanged,
-  openThread, pinsChanged,
+  announcement, channelLabel, channels, channelToOpen, connection, current, currentId, jumpTarget, me,
+  mentionsChanged, openThread, pinsChanged,
 } from "./store.js";
 import { unreadOf, unreadVersion } from "./unread.js";
 import { UserPicker } from "./UserPicker.jsx";
@@ -20,6 +20,7 @@ export function Chat({ onSignOut }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const [mentionsOpen, setMentionsOpen] = useState(false);
   const [threadsOpen, setThreadsOpen] = useState(false);
+  const [searched, setSearched] = useState(null); // the words of the results shown
   const followed = useFollowed();
   const unreadReplies = (followed ?? []).reduce((sum, t) => sum + t.state.unread_count, 0);
   useEffect(() => {
@@ -60,6 +61,14 @@ export function Chat({ onSignOut }) {
         <button type="button" class="menu" aria-expanded={menuOpen} aria-controls="sidebar"
           onClick={() => setMenuOpen(!menuOpen)}>Channels</button>
         <h1>{channel ? channelLabel(channel) : "Parley"}</h1>
+        <form role="search" class="search" onSubmit={(event) => {
+          event.preventDefault();
+          const words = new FormData(event.currentTarget).get("q").trim();
+          setSearched(words || null);
+        }}>
+          <label for="search-input" class="sr-only">Search messages</label>
+          <input id="search-input" name="q" type="search" placeholder="Search messages" maxLength={200} />
+        </form>
         <button type="button" aria-expanded={mentionsOpen} aria-controls="mentions"
           onClick={() => setMentionsOpen(!mentionsOpen)}>Mentions</button>
         <button type="button" aria-expanded={threadsOpen} aria-controls="threads"
@@ -78,6 +87,7 @@ export function Chat({ onSignOut }) {
       <main class="channel" aria-label={channel ? channelLabel(channel) : "No channel"}>
         {mentionsOpen && <Mentions id="mentions" onPick={() => setMentionsOpen(false)} />}
         {threadsOpen && <ThreadList id="threads" followed={followed} onPick={() => setThreadsOpen(false)} />}
+        {searched && <SearchResults key={searched} words={searched} onPick={() => setSearched(null)} />}
         {channel?.membership ? (
           <>
             <ChannelTools channel={channel} />
@@ -85,7 +95,11 @@ export function Chat({ onSignOut }) {
             <Composer channel={channel} />
           </>
         ) : channel ? (
-          <JoinPrompt channel={channel} />
+          <>
+            <JoinPrompt channel={channel} />
+            {/* A public channel reads before joining (a search result opens here). */}
+            <MessageList key={channel.id} channel={channel} />
+          </>
         ) : (
           <p>Pick or create a channel.</p>
         )}
@@ -209,6 +223,54 @@ function Mentions({ id, onPick }) {
         </ol>
       )}
       {more && <button type="button" onClick={older}>Older mentions</button>}
+    </section>
+  );
+}
+
+/** What a search found, newest first, a page at a time; picking one shows it in its
+channel, its history loaded around it. */
+function SearchResults({ words, onPick }) {
+  const [found, setFound] = useState(null);
+  const [next, setNext] = useState(null);
+  const [error, setError] = useState(null);
+  async function load(before) {
+    try {
+      const page = await call("GET", `/search?q=${encodeURIComponent(words)}${before ? `&before=${before}` : ""}`);
+      setFound((held) => [...(before ? held : []), ...page.results]);
+      setNext(page.next);
+    } catch (failure) {
+      setError(failure.errors?.q?.join(" ") ?? failure.message);
+      setFound([]);
+    }
+  }
+  useEffect(() => { load(null); }, [words]);
+  const labelOf = (channelId) => {
+    const channel = channels.value.find((c) => c.id === channelId);
+    return channel ? (channel.kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`) : "";
+  };
+  return (
+    <section aria-label="Search results" class="mention-list search-results">
+      <h2>Results for “{words}”</h2>
+      {error && <p class="field-error" role="alert">{error}</p>}
+      {found === null ? <p>Searching…</p> : found.length === 0 ? <p>Nothing found.</p> : (
+        <ol>
+          {found.map(({ message, snippet }) => (
+            <li key={message.id}>
+              <a href={`#message-${message.id}`} onClick={(event) => {
+                event.preventDefault();
+                jumpTarget.value = { channelId: message.channel_id, messageId: message.id, seq: message.seq };
+                currentId.value = message.channel_id;
+                onPick();
+              }}>
+                <strong>{nicknameOf(message.author_id)}</strong> in {labelOf(message.channel_id)}
+              </a>
+              {/* Escaped by the server, the words found in <mark>. */}
+              <p class="snippet" dangerouslySetInnerHTML={{ __html: snippet }} />
+            </li>
+          ))}
+        </ol>
+      )}
+      {next && <button type="button" onClick={() => load(next)}>More results</button>}
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { call } from "./api.js";
 import { discard, pending } from "./outbox.js";
 import { nicknameOf } from "./people.js";
 import { lastSeqOf } from "./live.js";
-import { historyOf, me, mergeMessages, openThread, updateHistory } from "./store.js";
+import { historyOf, jumpTarget, me, mergeMessages, openThread, updateHistory } from "./store.js";
 import { ReactionPicker, Reactions } from "./Reactions.jsx";
 import { Presence } from "./Sidebar.jsx";
 import { markRead } from "./unread.js";
@@ -38,8 +38,33 @@ export function MessageList({ channel }) {
   const drawn = all.slice(start, end);
 
   useEffect(() => {
-    if (!history.loaded) loadOlder(channel.id, null, setLoading);
+    if (!history.loaded && jumpTarget.value?.channelId !== channel.id) {
+      loadOlder(channel.id, null, setLoading);
+    }
   }, [channel.id]);
+
+  // A search result: load its history around it, draw it, scroll to it, mark it.
+  const target = jumpTarget.value;
+  const found = useRef(null);
+  useEffect(() => {
+    if (!target || target.channelId !== channel.id) return;
+    jumpTarget.value = null;
+    (async () => {
+      setLoading(true);
+      try {
+        const base = `/channels/${channel.id}/messages`;
+        const before = await call("GET", `${base}?before=${target.seq + 1}&limit=${PAGE / 2}`);
+        const after = await call("GET", `${base}?after=${target.seq}&limit=${PAGE / 2}`);
+        const messages = mergeMessages(before.messages, after.messages);
+        updateHistory(channel.id, () => ({ messages, more: before.more, newer: after.more, loaded: true }));
+        following.current = false;
+        found.current = target.messageId;
+        setTo(after.more ? messages.at(-1).seq : null);
+      } finally {
+        setLoading(false);
+      }
+    })();
+  }, [target, channel.id]);
 
   // Messages scrolled into view are read; at the newest, so is the channel's last event.
   const seen = useRef(null);
@@ -51,6 +76,7 @@ export function MessageList({ channel }) {
         const top = Math.max(...visible.map((entry) => Number(entry.target.dataset.seq)));
         const newest = historyOf(channel.id).messages.at(-1)?.seq ?? 0;
         const atNewest = top >= newest && shownTo.current === null;
+        if (!channel.membership) return; // read-only: a public channel not joined
         markRead(channel.id, atNewest ? Math.max(top, lastSeqOf(channel.id) ?? top) : top);
       },
       { root: list.current },
@@ -74,6 +100,15 @@ export function MessageList({ channel }) {
       still.current = null;
     } else if (following.current && to === null && !still.current) {
       element.scrollTop = element.scrollHeight;
+    }
+    if (found.current) {
+      const element = document.getElementById(`message-${found.current}`);
+      if (element) {
+        found.current = null;
+        element.classList.add("found");
+        element.scrollIntoView({ block: "center" });
+        element.focus();
+      }
     }
     if (history.loaded && !firstShown) {
       firstShown = true;
@@ -100,7 +135,7 @@ export function MessageList({ channel }) {
       const held = historyOf(channel.id).messages;
       const from = Math.max(0, held.findIndex((message) => message.id === first?.id) - PAGE);
       const until = Math.min(held.length, from + WINDOW);
-      const next = until === held.length ? null : held[until - 1].seq;
+      const next = drawnTo(channel.id, held, until);
       if (next !== shownTo.current) {
         keepStill(first);
         setTo(next);
@@ -110,15 +145,33 @@ export function MessageList({ channel }) {
     }
   }
 
-  function newer() {
+  async function newer() {
     if (busy.current || to === null) return;
-    const until = Math.min(all.length, end + PAGE);
-    keepStill(drawn[drawn.length - 1]);
-    setTo(until === all.length ? null : all[until - 1].seq);
+    busy.current = true;
+    try {
+      keepStill(drawn[drawn.length - 1]);
+      if (end === all.length && history.newer) {
+        // Held from a jump: fetch the next page of the channel, as older() does backwards.
+        const page = await call("GET", `/channels/${channel.id}/messages?after=${to}&limit=${PAGE}`);
+        updateHistory(channel.id, (held) => ({
+          ...held, messages: mergeMessages(held.messages, page.messages), newer: page.more,
+        }));
+      }
+      const held = historyOf(channel.id).messages;
+      const until = Math.min(held.length, endAfter(held, to) + PAGE);
+      setTo(drawnTo(channel.id, held, until));
+    } finally {
+      busy.current = false;
+    }
   }
 
-  function newest() {
+  async function newest() {
     following.current = true;
+    if (history.newer) {
+      // Back from a jump: the newest page again, live from there on.
+      const page = await call("GET", `/channels/${channel.id}/messages?limit=${PAGE}`);
+      updateHistory(channel.id, () => ({ messages: page.messages, more: page.more, loaded: true }));
+    }
     setTo(null);
   }
 
@@ -143,7 +196,8 @@ export function MessageList({ channel }) {
           row.day ? (
             <li key={`day-${row.day}`} class="day"><h2>{row.day}</h2></li>
           ) : (
-            <Message key={row.message.id} message={row.message} grouped={row.grouped} canPin={canPin(channel)} />
+            <Message key={row.message.id} message={row.message} grouped={row.grouped} canPin={canPin(channel)}
+              readOnly={!channel.membership} />
           ),
         )}
         {mine.map((post) => (
@@ -163,6 +217,12 @@ export function MessageList({ channel }) {
       )}
     </section>
   );
+}
+
+/** The seq of the last message to draw, `until` messages into those held (null: the
+newest, once they reach the channel's newest). */
+function drawnTo(channelId, held, until) {
+  return until === held.length && !historyOf(channelId).newer ? null : held[until - 1]?.seq ?? null;
 }
 
 /** The index just past the last message at or before `seq`. */
@@ -212,7 +272,7 @@ export function canPin(channel) {
 
 /** One message, with what its author and members can do to it; `inThread`: shown in its
 thread's panel (no thread of its own to open). */
-export function Message({ message, grouped, canPin: pinning, inThread = false }) {
+export function Message({ message, grouped, canPin: pinning, inThread = false, readOnly = false }) {
   const [editing, setEditing] = useState(false);
   const [picking, setPicking] = useState(false);
   const [error, setError] = useState(null);
@@ -259,7 +319,7 @@ export function Message({ message, grouped, canPin: pinning, inThread = false })
 
   return (
     <li class={`message ${grouped ? "grouped" : ""} ${namesMe(message) ? "mentions-me" : ""}`}
-      id={`message-${message.id}`} data-seq={message.seq}>
+      id={`message-${message.id}`} data-seq={message.seq} tabIndex={-1}>
       {!grouped && (
         <p class="meta">
           <Presence userId={message.author_id} /><strong>{nicknameOf(message.author_id)}</strong>{" "}
@@ -306,7 +366,7 @@ export function Message({ message, grouped, canPin: pinning, inThread = false })
           {message.last_reply_at && `, the last at ${time.format(new Date(message.last_reply_at))}`}
         </button>
       )}
-      {!message.deleted && !editing && (
+      {!message.deleted && !editing && !readOnly && (
         <span class="actions">
           <button type="button" ref={reactButton} aria-expanded={picking} onClick={() => setPicking(!picking)}>React</button>
           {!inThread && !message.thread_root_id && (

@@ -13,12 +13,14 @@ export const connection = signal("connecting"); // "connecting" | "online" | "of
 export const announcement = signal(""); // the polite live region's text
 export const pinsChanged = signal(0); // bumped by every pin and unpin pushed
 export const mentionsChanged = signal(0); // bumped by every mention pushed
+export const jumpTarget = signal(null); // {channelId, messageId, seq}: show it in context
 export const openThread = signal(null); // {channelId, rootId} of the thread shown, or null
 // root id -> {root, messages: replies in seq order, more, loaded}
 export const threads = signal(new Map());
 export const threadsChanged = signal(0); // bumped by thread_updated and thread_read pushes
 
-// channel id -> {messages: [...] in seq order, more: bool (older pages exist), loaded: bool}
+// channel id -> {messages: [...] in seq order, more: bool (older pages exist), loaded: bool,
+// newer: bool (held from a jump into the past: newer pages exist, fetched on scrolling)}
 export const histories = signal(new Map());
 
 export const current = computed(
@@ -65,10 +67,11 @@ export function placeMessage(message) {
     }));
     return;
   }
-  updateHistory(message.channel_id, (history) => ({
-    ...history,
-    messages: mergeMessages(history.messages, [message]),
-  }));
+  updateHistory(message.channel_id, (history) => {
+    // Held from a jump into the past: a new message waits for the pages between.
+    const beyond = history.newer && message.seq > (history.messages.at(-1)?.seq ?? 0);
+    return beyond ? history : { ...history, messages: mergeMessages(history.messages, [message]) };
+  });
   if (threads.value.has(message.id)) updateThread(message.id, (thread) => ({ ...thread, root: message }));
 }
 

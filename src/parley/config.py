@@ -218,6 +218,9 @@ class Config:
 
     # Pinned messages a channel holds at most (a pin past it is a 409).
     PINS_PER_CHANNEL_MAX = _env_int("PINS_PER_CHANNEL_MAX", 100)
+    # Results per page of GET /search, unless `limit` asks for fewer or more (up to
+    # HISTORY_PAGE_MAX).
+    SEARCH_PAGE_SIZE = _env_int("SEARCH_PAGE_SIZE", 20)
     # Threads listed at most by GET /users/me/threads (the latest replied first).
     THREADS_LIST_MAX = _env_int("THREADS_LIST_MAX", 100)
     # Different emoji a message may be reacted with (a new one past it is a 409).
@@ -235,6 +238,8 @@ class Config:
     RATE_LIMIT_SIGN_UP = os.environ.get("RATE_LIMIT_SIGN_UP", "20 per hour")
     RATE_LIMIT_POST = os.environ.get("RATE_LIMIT_POST", "60 per minute")
     RATE_LIMIT_EDIT = os.environ.get("RATE_LIMIT_EDIT", "60 per minute")
+    # Searches: each is a full-text query over every message a user may read.
+    RATE_LIMIT_SEARCH = os.environ.get("RATE_LIMIT_SEARCH", "60 per minute")
     # Reactions added or taken back.
     RATE_LIMIT_REACT = os.environ.get("RATE_LIMIT_REACT", "120 per minute")
     RATE_LIMIT_CHANNEL = os.environ.get("RATE_LIMIT_CHANNEL", "30 per hour")

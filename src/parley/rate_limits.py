@@ -49,6 +49,7 @@ SCOPES = {
     "membership": "RATE_LIMIT_MEMBERSHIP",
     "read": "RATE_LIMIT_READ",
     "react": "RATE_LIMIT_REACT",
+    "search": "RATE_LIMIT_SEARCH",
     "job": "RATE_LIMIT_JOB",
 }
 # How long an address that signed in to an account stays exempt from its lock-out.

@@ -785,6 +785,37 @@ def test_presence_shows_who_is_online_away_and_back_live(
     assert ada.problems == bob.problems == []
 
 
+def test_a_search_result_opens_in_context_and_the_channel_scrolls_on_from_it(
+    browser: Browser, url: str, people: list[Person]
+) -> None:
+    writer = Member(url)
+    room = f"search-{uuid.uuid4().hex[:6]}"
+    room_id = writer.channel(room)
+    needle = f"needle{uuid.uuid4().hex[:6]}"
+    for n in range(160):
+        source = f"the {needle} is here" if n == 20 else f"filler {n}"
+        assert writer.post(room_id, source, f"f{n}")[0] == 201
+    reader = new_person(browser, url, people, "reader")
+    reader.sign_up()
+
+    reader.page.get_by_role("searchbox", name="Search messages").fill(needle)
+    reader.page.get_by_role("searchbox", name="Search messages").press("Enter")
+    results = reader.page.get_by_role("region", name="Search results")
+    expect(results.locator("li")).to_have_count(1, timeout=WAIT_MS)
+    expect(results.locator(".snippet mark")).to_have_text(needle)
+    results.get_by_role("link").click()
+
+    found = reader.message(f"the {needle} is here")
+    expect(found).to_be_visible(timeout=WAIT_MS)
+    expect(found).to_have_class(re.compile(r"\bfound\b"))
+    expect(found).to_be_focused()
+    expect(reader.message("filler 0")).to_have_count(1)  # its history, loaded around it
+    expect(reader.message("filler 159")).to_have_count(0)  # not the newest page
+    reader.page.get_by_role("button", name="Jump to the newest messages").click()
+    expect(reader.message("filler 159")).to_be_visible(timeout=WAIT_MS)
+    assert reader.problems == []
+
+
 def test_a_mention_is_highlighted_counted_and_listed_for_the_member_named(
     browser: Browser, url: str, people: list[Person]
 ) -> None:

@@ -63,14 +63,19 @@ class StormClients:
         return report
 
     def close(self) -> None:
+        """Tell it to quit (kill it if it will not), and close the pipes to it."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         if self.process.poll() is None:
-            assert self.process.stdin is not None
             self.process.stdin.write("quit\n")
             self.process.stdin.flush()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(10)
+        self.process.stdin.close()
+        self.process.stdout.close()
 
 
 def offline_users_with_tokens(database_url: str, count: int) -> list[tuple[int, str]]:

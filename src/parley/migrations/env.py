@@ -73,6 +73,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out what the search migration makes outside the models (its index and
+    FTS5 tables): autogenerate would otherwise drop them."""
+    from parley.services.search import SEARCH_OBJECTS
+
+    return not (name or "").startswith(SEARCH_OBJECTS)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -96,6 +104,7 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

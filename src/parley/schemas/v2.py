@@ -4,6 +4,7 @@ The same schemas describe the Socket.IO /v2 payloads (parley.realtime.v2), so th
 OpenAPI document and the realtime protocol cannot drift apart.
 """
 
+from datetime import UTC
 from typing import Any
 
 import orjson
@@ -500,6 +501,37 @@ class SocketActivitySchema(V2Schema):
         if isinstance(data, dict) and "active" in data and not isinstance(data["active"], bool):
             raise ValidationError("Not a boolean.", "active")
         return data
+
+
+class SearchQuerySchema(QuerySchema):
+    """GET /search: words as a web search takes them ("a phrase", -not, or), narrowed by
+    channel, author, date (`since` inclusive, `until` exclusive) and `has=link`; a page
+    at a time (ask again with `before` = the `next` of the answer)."""
+
+    q = fields.String(
+        required=True, validate=[validate.Length(1, 200), no_control_characters, not_blank]
+    )
+    channel_id = DecimalInteger(validate=ID)
+    author_id = DecimalInteger(validate=ID)
+    since = fields.AwareDateTime(default_timezone=UTC)
+    until = fields.AwareDateTime(default_timezone=UTC)
+    has = fields.String(validate=validate.OneOf(["link"]))
+    before = DecimalInteger(validate=ID)
+    limit = DecimalInteger(validate=PAGE_LIMIT)
+
+
+class FoundSchema(V2Schema):
+    """A message found, and a snippet of it: escaped text, the words matched in <mark>."""
+
+    message = fields.Nested(MessageSchema)
+    snippet = fields.String()
+
+
+class SearchPageSchema(V2Schema):
+    """Messages found, newest first; `next`: ask again with `before` = it (null: no more)."""
+
+    results = fields.List(fields.Nested(FoundSchema))
+    next = fields.Integer(allow_none=True)
 
 
 class MentionSchema(V2Schema):

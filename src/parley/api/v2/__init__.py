@@ -17,20 +17,31 @@ HIDDEN = "No such channel, or a private one you are not in."
 
 def build_api_blueprint() -> Blueprint:
     """The /api/v2 routes: tokens, users, channels, members, messages, events, pins,
-    reactions, threads."""
+    reactions, threads, search."""
     from parley.api.v2 import (
         channels,
         members,
         messages,
         pins,
         reactions,
+        search,
         threads,
         tokens,
         users,
     )
 
     api_v2 = Blueprint(V2_BLUEPRINT, __name__)
-    for resource in (tokens, users, channels, members, messages, pins, reactions, threads):
+    for resource in (
+        tokens,
+        users,
+        channels,
+        members,
+        messages,
+        pins,
+        reactions,
+        threads,
+        search,
+    ):
         api_v2.register_blueprint(resource.bp)
     api_v2.before_request(refuse_undeclared_query)
     return api_v2
