@@ -30,6 +30,9 @@ export function MessageList({ channel }) {
   const drawnBefore = useRef(""); // which messages the last render drew
   const [loading, setLoading] = useState(false);
   const [to, setTo] = useState(null); // seq of the newest message drawn; null: the newest held
+  // Bumped whenever the history held is replaced (a jump, back to the newest): a page
+  // fetched for the one before is dropped, not merged.
+  const epoch = useRef(0);
   const shownTo = useRef(to);
   shownTo.current = to;
   const all = history.messages;
@@ -52,9 +55,11 @@ export function MessageList({ channel }) {
     (async () => {
       setLoading(true);
       try {
+        const mine = ++epoch.current;
         const base = `/channels/${channel.id}/messages`;
         const before = await call("GET", `${base}?before=${target.seq + 1}&limit=${PAGE / 2}`);
         const after = await call("GET", `${base}?after=${target.seq}&limit=${PAGE / 2}`);
+        if (mine !== epoch.current) return;
         const messages = mergeMessages(before.messages, after.messages);
         updateHistory(channel.id, () => ({ messages, more: before.more, newer: after.more, loaded: true }));
         following.current = false;
@@ -130,7 +135,9 @@ export function MessageList({ channel }) {
       if (start === 0) {
         if (!history.more) return;
         keepStill(first);
-        await loadOlder(channel.id, first?.seq ?? null, setLoading);
+        const mine = epoch.current;
+        await loadOlder(channel.id, first?.seq ?? null, setLoading, () => mine === epoch.current);
+        if (mine !== epoch.current) return;
       }
       const held = historyOf(channel.id).messages;
       const from = Math.max(0, held.findIndex((message) => message.id === first?.id) - PAGE);
@@ -152,7 +159,9 @@ export function MessageList({ channel }) {
       keepStill(drawn[drawn.length - 1]);
       if (end === all.length && history.newer) {
         // Held from a jump: fetch the next page of the channel, as older() does backwards.
+        const mine = epoch.current;
         const page = await call("GET", `/channels/${channel.id}/messages?after=${to}&limit=${PAGE}`);
+        if (mine !== epoch.current) return;
         updateHistory(channel.id, (held) => ({
           ...held, messages: mergeMessages(held.messages, page.messages), newer: page.more,
         }));
@@ -168,9 +177,17 @@ export function MessageList({ channel }) {
   async function newest() {
     following.current = true;
     if (history.newer) {
-      // Back from a jump: the newest page again, live from there on.
-      const page = await call("GET", `/channels/${channel.id}/messages?limit=${PAGE}`);
-      updateHistory(channel.id, () => ({ messages: page.messages, more: page.more, loaded: true }));
+      // Back from a jump: the newest page again, live from there on. Scrolling moves
+      // nothing meanwhile (busy): a page it fetched would land in the new history.
+      const mine = ++epoch.current;
+      busy.current = true;
+      try {
+        const page = await call("GET", `/channels/${channel.id}/messages?limit=${PAGE}`);
+        if (mine !== epoch.current) return;
+        updateHistory(channel.id, () => ({ messages: page.messages, more: page.more, loaded: true }));
+      } finally {
+        busy.current = false;
+      }
     }
     setTo(null);
   }
@@ -231,12 +248,17 @@ function endAfter(messages, seq) {
   return after === -1 ? messages.length : after;
 }
 
-async function loadOlder(channelId, beforeSeq, setLoading) {
+/** Fetch the page before `beforeSeq` (the newest without it) and add it to the history
+held, unless `current()` says the history was replaced meanwhile (a jump, or back to the
+newest): a page of the old one would leave a gap in the new. */
+async function loadOlder(channelId, beforeSeq, setLoading, current = () => true) {
   setLoading(true);
   try {
     const query = beforeSeq ? `?before=${beforeSeq}&limit=${PAGE}` : `?limit=${PAGE}`;
     const page = await call("GET", `/channels/${channelId}/messages${query}`);
+    if (!current()) return;
     updateHistory(channelId, (history) => ({
+      ...history,
       messages: mergeMessages(history.messages, page.messages),
       more: page.more,
       loaded: true,

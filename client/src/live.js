@@ -10,6 +10,7 @@ import {
   announcement, channels, connection, me, mentionsChanged, pinsChanged, placeMessage, threadsChanged,
   updateHistory,
 } from "./store.js";
+import { membersChanged } from "./mentionSuggest.js";
 import { delivered } from "./outbox.js";
 import { presenceChanged } from "./people.js";
 import { typingSeen, typingStopped } from "./typing.js";
@@ -189,6 +190,7 @@ function apply(event) {
       announcement.value = `New message in ${channelName(event.channel_id)}`;
     }
   }
+  if (event.type === "member_joined" || event.type === "member_left") membersChanged(event.channel_id);
   if ((event.type === "member_joined" || event.type === "member_left") && event.user_id === me.value?.id) {
     refreshChannels();
   }

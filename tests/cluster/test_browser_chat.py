@@ -825,6 +825,14 @@ def test_a_mention_is_highlighted_counted_and_listed_for_the_member_named(
     room = f"mentions-{uuid.uuid4().hex[:6]}"
     ada.share_private_channel(room, bob)
     bob.page.get_by_role("link", name="#general").click()
+    # Typing a name after "@" suggests the channel's members only; Tab completes it.
+    box = ada.page.get_by_label(f"Message #{room}")
+    box.press_sequentially(f"hi @{bob.nickname[:4]}")
+    suggestions = ada.page.get_by_role("listbox", name="Mention someone")
+    expect(suggestions.get_by_role("option")).to_have_text([f"@{bob.nickname}"], timeout=WAIT_MS)
+    box.press("Tab")
+    expect(box).to_have_value(f"hi @{bob.nickname} ")
+    box.fill("")
 
     ada.say(f"@{bob.nickname} and @{eve.nickname}: the **review** is at 3", room)
 
