@@ -26,6 +26,7 @@ from parley.config import database_url as sqlalchemy_url
 from parley.extensions import db
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
+from tests.v2_sockets import V2Socket
 
 POSTGRES_SERVER = os.environ.get("PARLEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 POSTGRES_DATABASE = "parley_test"
@@ -154,6 +155,15 @@ def bob(client: FlaskClient) -> Caller:
 def redis_prefix() -> str:
     """A Redis key prefix of this test's own."""
     return f"parley-test-{uuid.uuid4().hex}:"
+
+
+@pytest.fixture
+def opened() -> Iterator[list[V2Socket]]:
+    """/v2 sockets a test opened, closed after it."""
+    made: list[V2Socket] = []
+    yield made
+    for socket in made:
+        socket.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

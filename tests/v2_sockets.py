@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -10,6 +10,9 @@ from flask_socketio import SocketIOTestClient
 
 from parley.extensions import socketio
 from parley.models import EventKind
+
+if TYPE_CHECKING:
+    from tests.api_v2.v2 import Caller
 
 NAMESPACE = "/v2"
 Received = tuple[str, dict[str, Any]]
@@ -68,3 +71,10 @@ class V2Socket:
         """Disconnect if still connected."""
         if self.connected:
             self.client.disconnect(NAMESPACE)
+
+
+def open_as(app: Flask, client: FlaskClient, caller: "Caller", opened: list[V2Socket]) -> V2Socket:
+    """A /v2 socket of the caller following no cursor, closed with the test's others."""
+    socket = V2Socket(app, client, {"token": caller.pair["access_token"], "cursors": {}})
+    opened.append(socket)
+    return socket

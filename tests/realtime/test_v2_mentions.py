@@ -1,29 +1,12 @@
 """/v2 `mention` pushes in one process: to whom, with what counts, and when they fall."""
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api_v2.v2 import Caller
 from tests.factories import json_of, make_user
 from tests.payloads import PayloadChecker
-from tests.v2_sockets import V2Socket
-
-
-@pytest.fixture
-def sockets() -> Iterator[list[V2Socket]]:
-    made: list[V2Socket] = []
-    yield made
-    for socket in made:
-        socket.close()
-
-
-def connect(app: Flask, client: FlaskClient, caller: Caller, made: list[V2Socket]) -> V2Socket:
-    socket = V2Socket(app, client, {"token": caller.pair["access_token"], "cursors": {}})
-    made.append(socket)
-    return socket
+from tests.v2_sockets import V2Socket, open_as
 
 
 def named(socket: V2Socket, event: str) -> list[dict[str, object]]:
@@ -31,13 +14,13 @@ def named(socket: V2Socket, event: str) -> list[dict[str, object]]:
 
 
 def test_the_member_named_gets_mention_with_counts_on_every_device(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob, eve = (Caller(client, make_user(name)) for name in ("ada", "bob", "eve"))
     room = ada.channel("room", "private")
     ada.call("POST", f"/channels/{room}/members", {"user_id": bob.user.id})
-    laptop, phone = connect(app, client, bob, sockets), connect(app, client, bob, sockets)
-    ada_socket, eve_socket = connect(app, client, ada, sockets), connect(app, client, eve, sockets)
+    laptop, phone = open_as(app, client, bob, opened), open_as(app, client, bob, opened)
+    ada_socket, eve_socket = open_as(app, client, ada, opened), open_as(app, client, eve, opened)
     checker = PayloadChecker(json_of(client.get("/api/v2/openapi.json")))
 
     message = ada.post(room, "@bob @eve look", "m1").json
@@ -61,12 +44,12 @@ def test_the_member_named_gets_mention_with_counts_on_every_device(
 
 
 def test_a_deleted_mention_sends_the_counts_again(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob = (Caller(client, make_user(name)) for name in ("ada", "bob"))
     room = ada.channel("room")
     bob.call("PUT", f"/channels/{room}/members/me")
-    bob_socket = connect(app, client, bob, sockets)
+    bob_socket = open_as(app, client, bob, opened)
     message = ada.post(room, "@bob soon gone", "m1").json
     bob_socket.wait_for(lambda e: e[0] == "mention")
 
@@ -78,12 +61,12 @@ def test_a_deleted_mention_sends_the_counts_again(
 
 
 def test_a_mention_posted_over_the_socket_is_stored_with_its_message(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob = (Caller(client, make_user(name)) for name in ("ada", "bob"))
     room = ada.channel("room")
     bob.call("PUT", f"/channels/{room}/members/me")
-    ada_socket, bob_socket = connect(app, client, ada, sockets), connect(app, client, bob, sockets)
+    ada_socket, bob_socket = open_as(app, client, ada, opened), open_as(app, client, bob, opened)
 
     ack = ada_socket.post({"channel_id": room, "source": "hey @bob", "client_msg_id": "s1"})
 

@@ -2,7 +2,6 @@
 socket; away and back; a reconnection changes nothing."""
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from parley.services import presence
 from tests.api_v2.v2 import Caller
 from tests.factories import json_of, make_user
 from tests.payloads import PayloadChecker
-from tests.v2_sockets import NAMESPACE, V2Socket
+from tests.v2_sockets import NAMESPACE, V2Socket, open_as
 
 COALESCE = 1.0  # long enough for a burst of requests to fall in one period, on a slow machine
 
@@ -26,20 +25,6 @@ COALESCE = 1.0  # long enough for a burst of requests to fall in one period, on 
 @pytest.fixture
 def settings() -> dict[str, object]:
     return {"PRESENCE_COALESCE_SECONDS": COALESCE}
-
-
-@pytest.fixture
-def sockets() -> Iterator[list[V2Socket]]:
-    made: list[V2Socket] = []
-    yield made
-    for socket in made:
-        socket.close()
-
-
-def connect(app: Flask, client: FlaskClient, caller: Caller, made: list[V2Socket]) -> V2Socket:
-    socket = V2Socket(app, client, {"token": caller.pair["access_token"], "cursors": {}})
-    made.append(socket)
-    return socket
 
 
 def pushes(socket: V2Socket) -> list[dict[str, Any]]:
@@ -53,7 +38,7 @@ def go_offline(*callers: Caller) -> None:
 
 
 def test_a_burst_of_arrivals_is_one_push_per_socket_with_everyone_in_it(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada = Caller(client, make_user("ada"))
     arrivals = [Caller(client, make_user(f"user{n}")) for n in range(5)]
@@ -62,7 +47,7 @@ def test_a_burst_of_arrivals_is_one_push_per_socket_with_everyone_in_it(
     for caller in arrivals:
         ada.call("POST", f"/channels/{room}/members", {"user_id": caller.user.id})
     go_offline(*arrivals, outsider)
-    watcher = connect(app, client, ada, sockets)
+    watcher = open_as(app, client, ada, opened)
     checker = PayloadChecker(json_of(client.get("/api/v2/openapi.json")))
     _, welcome = watcher.wait_for(lambda e: e[0] == "presence")  # who is there: ada
     checker.check_event("presence", welcome)
@@ -80,11 +65,11 @@ def test_a_burst_of_arrivals_is_one_push_per_socket_with_everyone_in_it(
 
 
 def test_away_after_idleness_and_back_with_activity(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob = Caller(client, make_user("ada")), Caller(client, make_user("bob"))
-    watcher = connect(app, client, ada, sockets)
-    bob_socket = connect(app, client, bob, sockets)
+    watcher = open_as(app, client, ada, opened)
+    bob_socket = open_as(app, client, bob, opened)
     watcher.wait_for(lambda e: e[0] == "presence")  # the welcome
     time.sleep(COALESCE * 2)
     welcomed = len(pushes(watcher))
@@ -117,14 +102,14 @@ def test_away_after_idleness_and_back_with_activity(
 
 
 def test_reconnecting_changes_no_one_s_presence(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob = Caller(client, make_user("ada")), Caller(client, make_user("bob"))
-    watcher = connect(app, client, ada, sockets)
+    watcher = open_as(app, client, ada, opened)
     watcher.wait_for(lambda e: e[0] == "presence")  # the welcome
     for _ in range(5):
-        connect(app, client, bob, sockets).close()
-    connect(app, client, bob, sockets)
+        open_as(app, client, bob, opened).close()
+    open_as(app, client, bob, opened)
 
     time.sleep(COALESCE * 3)
     assert len(pushes(watcher)) == 1  # the welcome alone

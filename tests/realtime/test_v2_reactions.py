@@ -1,10 +1,8 @@
 """/v2 reaction events in one process: members see each add and removal, with the
 message's reactions; others see nothing."""
 
-from collections.abc import Iterator
 from urllib.parse import quote
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -14,16 +12,8 @@ from tests.payloads import PayloadChecker
 from tests.v2_sockets import V2Socket
 
 
-@pytest.fixture
-def sockets() -> Iterator[list[V2Socket]]:
-    made: list[V2Socket] = []
-    yield made
-    for socket in made:
-        socket.close()
-
-
 def test_members_see_reactions_come_and_go_and_outsiders_nothing(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob, eve = (Caller(client, make_user(name)) for name in ("ada", "bob", "eve"))
     secret = ada.channel("secret", "private")
@@ -35,7 +25,7 @@ def test_members_see_reactions_come_and_go_and_outsiders_nothing(
         )
         for c in (ada, eve)
     )
-    sockets += [ada_socket, eve_socket]
+    opened += [ada_socket, eve_socket]
     ada_socket.resumed(secret)
     path = f"/channels/{secret}/messages/{message['id']}/reactions/{quote('🍕')}"
     checker = PayloadChecker(json_of(client.get("/api/v2/openapi.json")))

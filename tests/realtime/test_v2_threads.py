@@ -1,41 +1,24 @@
 """/v2 threads in one process: a reply over the socket, the events members get, and
 thread_read on every socket of the reader."""
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api_v2.v2 import Caller
 from tests.factories import json_of, make_user
 from tests.payloads import PayloadChecker
-from tests.v2_sockets import V2Socket
-
-
-@pytest.fixture
-def sockets() -> Iterator[list[V2Socket]]:
-    made: list[V2Socket] = []
-    yield made
-    for socket in made:
-        socket.close()
-
-
-def connect(app: Flask, client: FlaskClient, caller: Caller, made: list[V2Socket]) -> V2Socket:
-    socket = V2Socket(app, client, {"token": caller.pair["access_token"], "cursors": {}})
-    made.append(socket)
-    return socket
+from tests.v2_sockets import V2Socket, open_as
 
 
 def test_a_reply_over_the_socket_reaches_members_with_its_root_updated(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob, eve = (Caller(client, make_user(name)) for name in ("ada", "bob", "eve"))
     secret = ada.channel("secret", "private")
     ada.call("POST", f"/channels/{secret}/members", {"user_id": bob.user.id})
     root = ada.post(secret, "topic", "r").json
-    ada_socket, bob_socket = connect(app, client, ada, sockets), connect(app, client, bob, sockets)
-    eve_socket = connect(app, client, eve, sockets)
+    ada_socket, bob_socket = open_as(app, client, ada, opened), open_as(app, client, bob, opened)
+    eve_socket = open_as(app, client, eve, opened)
     checker = PayloadChecker(json_of(client.get("/api/v2/openapi.json")))
 
     ack = bob_socket.post(
@@ -65,7 +48,7 @@ def test_a_reply_over_the_socket_reaches_members_with_its_root_updated(
 
 
 def test_reading_a_thread_tells_every_socket_of_the_reader(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob = (Caller(client, make_user(name)) for name in ("ada", "bob"))
     room = ada.channel("room")
@@ -76,7 +59,7 @@ def test_reading_a_thread_tells_every_socket_of_the_reader(
         f"/channels/{room}/messages",
         {"source": "re", "client_msg_id": "b1", "thread_root_id": root["id"]},
     ).json
-    laptop, phone = connect(app, client, ada, sockets), connect(app, client, ada, sockets)
+    laptop, phone = open_as(app, client, ada, opened), open_as(app, client, ada, opened)
     checker = PayloadChecker(json_of(client.get("/api/v2/openapi.json")))
 
     path = f"/channels/{room}/messages/{root['id']}/replies/read"

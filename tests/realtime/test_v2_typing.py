@@ -1,8 +1,5 @@
 """/v2 typing hints in one process: who gets them, the throttle, and that nothing is stored."""
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -11,21 +8,7 @@ from parley.extensions import db
 from parley.models import ChannelEvent, OutboxEvent
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
-from tests.v2_sockets import NAMESPACE, V2Socket
-
-
-@pytest.fixture
-def sockets() -> Iterator[list[V2Socket]]:
-    made: list[V2Socket] = []
-    yield made
-    for socket in made:
-        socket.close()
-
-
-def connect(app: Flask, client: FlaskClient, caller: Caller, made: list[V2Socket]) -> V2Socket:
-    socket = V2Socket(app, client, {"token": caller.pair["access_token"], "cursors": {}})
-    made.append(socket)
-    return socket
+from tests.v2_sockets import NAMESPACE, V2Socket, open_as
 
 
 def typing(socket: V2Socket, data: object) -> dict[str, object]:
@@ -38,13 +21,13 @@ def hints(socket: V2Socket) -> list[dict[str, object]]:
 
 
 def test_other_members_get_it_the_typist_and_outsiders_do_not(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob, eve = (Caller(client, make_user(name)) for name in ("ada", "bob", "eve"))
     room = ada.channel("room", "private")
     ada.call("POST", f"/channels/{room}/members", {"user_id": bob.user.id})
-    ada_laptop, ada_phone = connect(app, client, ada, sockets), connect(app, client, ada, sockets)
-    bob_socket, eve_socket = connect(app, client, bob, sockets), connect(app, client, eve, sockets)
+    ada_laptop, ada_phone = open_as(app, client, ada, opened), open_as(app, client, ada, opened)
+    bob_socket, eve_socket = open_as(app, client, bob, opened), open_as(app, client, eve, opened)
     stored = _stored()
 
     ack = typing(ada_laptop, {"channel_id": room})
@@ -57,12 +40,12 @@ def test_other_members_get_it_the_typist_and_outsiders_do_not(
 
 
 def test_a_socket_sends_one_hint_per_throttle_period(
-    app: Flask, client: FlaskClient, sockets: list[V2Socket]
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada, bob = Caller(client, make_user("ada")), Caller(client, make_user("bob"))
     room = ada.channel("room")
     bob.call("PUT", f"/channels/{room}/members/me")
-    ada_socket, bob_socket = connect(app, client, ada, sockets), connect(app, client, bob, sockets)
+    ada_socket, bob_socket = open_as(app, client, ada, opened), open_as(app, client, bob, opened)
 
     acks = [typing(ada_socket, {"channel_id": room}) for _ in range(5)]
 

@@ -20,7 +20,7 @@ from tests.api_v2.v2 import Caller
 from tests.factories import make_user
 from tests.raw_socket import RawSocket
 from tests.v2_clients import Member
-from tests.v2_sockets import NAMESPACE, V2Socket
+from tests.v2_sockets import NAMESPACE, V2Socket, open_as
 
 # The server's lifecycle handlers, and the names Socket.IO's clients reserve.
 LIFECYCLE_NAMES = [
@@ -50,8 +50,7 @@ def test_a_v2_client_cannot_run_lifecycle_handlers(
 ) -> None:
     secret = ada.channel("secret", "private")
     ada.call("POST", f"/channels/{secret}/members", {"user_id": bob.user.id})
-    socket = V2Socket(app, client, {"token": bob.pair["access_token"], "cursors": {}})
-    opened.append(socket)
+    socket = open_as(app, client, bob, opened)
     assert socket.connected
 
     for arguments in ARGUMENT_LISTS:

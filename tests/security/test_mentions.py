@@ -16,7 +16,7 @@ from parley.models import Mention
 from parley.rendering import MENTIONS_MAX
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
-from tests.v2_sockets import V2Socket
+from tests.v2_sockets import V2Socket, open_as
 
 
 def test_naming_an_outsider_reaches_nobody_and_says_nothing_of_them(
@@ -24,8 +24,7 @@ def test_naming_an_outsider_reaches_nobody_and_says_nothing_of_them(
 ) -> None:
     ada, eve = Caller(client, make_user("ada")), Caller(client, make_user("eve"))
     secret = ada.channel("secret", "private")
-    eve_socket = V2Socket(app, client, {"token": eve.pair["access_token"], "cursors": {}})
-    opened.append(eve_socket)
+    eve_socket = open_as(app, client, eve, opened)
 
     existing = ada.post(secret, "@eve are you there", "m1").json
     missing = ada.post(secret, "@nobody are you there", "m2").json
@@ -137,9 +136,8 @@ def test_mention_events_sent_by_a_client_do_nothing(
     room = ada.channel("room")
     bob.call("PUT", f"/channels/{room}/members/me")
     message = ada.post(room, "plain", "m1").json
-    ada_socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    bob_socket = V2Socket(app, client, {"token": bob.pair["access_token"], "cursors": {}})
-    opened += [ada_socket, bob_socket]
+    ada_socket = open_as(app, client, ada, opened)
+    bob_socket = open_as(app, client, bob, opened)
 
     fake = {"channel_id": room, "message": message, "read_state": {"mention_count": 99}}
     ada_socket.client.emit("mention", fake, namespace="/v2")

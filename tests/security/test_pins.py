@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
 from tests.security.test_rate_limits import assert_refused
-from tests.v2_sockets import V2Socket
+from tests.v2_sockets import V2Socket, open_as
 
 
 def test_outsiders_neither_pin_nor_see_pins(client: FlaskClient) -> None:
@@ -60,8 +60,7 @@ def test_pin_events_sent_by_a_client_do_nothing(
     ada = Caller(client, make_user("ada"))
     room = ada.channel("room")
     message = ada.post(room, "m", "m").json
-    socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(socket)
+    socket = open_as(app, client, ada, opened)
 
     for name in ("message_pinned", "message_unpinned"):
         socket.client.emit(name, {"channel_id": room, "message": message}, namespace="/v2")

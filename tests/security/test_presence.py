@@ -13,7 +13,7 @@ from parley.extensions import db
 from parley.models import User
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
-from tests.v2_sockets import NAMESPACE, V2Socket
+from tests.v2_sockets import NAMESPACE, V2Socket, open_as
 
 
 def activity(socket: V2Socket, *data: Any) -> dict[str, Any]:
@@ -39,8 +39,7 @@ def test_an_odd_heartbeat_is_a_400_naming_the_field(
     app: Flask, client: FlaskClient, opened: list[V2Socket], data: tuple[Any, ...], field: str
 ) -> None:
     ada = Caller(client, make_user("ada"))
-    socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(socket)
+    socket = open_as(app, client, ada, opened)
 
     ack = activity(socket, *data)
 
@@ -55,8 +54,7 @@ def test_no_client_sets_another_s_presence_nor_pushes_one(
     ada, bob = Caller(client, make_user("ada")), Caller(client, make_user("bob"))
     db.session.execute(update(User).where(User.id == bob.user.id).values(online=False))
     db.session.commit()
-    ada_socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(ada_socket)
+    ada_socket = open_as(app, client, ada, opened)
     forged = {"users": [{"user_id": bob.user.id, "presence": "online"}]}
 
     ada_socket.client.emit("presence", forged, namespace=NAMESPACE)
@@ -73,8 +71,7 @@ def test_a_push_names_users_and_states_only(
     bob.post(secret, "plans", "s1")
     db.session.execute(update(User).where(User.id == bob.user.id).values(online=False))
     db.session.commit()
-    ada_socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(ada_socket)
+    ada_socket = open_as(app, client, ada, opened)
 
     bob.call("GET", "/users/me")  # bob is back
 
@@ -94,8 +91,7 @@ def test_a_flood_of_heartbeats_is_refused(
     app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
     ada = Caller(client, make_user("ada"))
-    socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(socket)
+    socket = open_as(app, client, ada, opened)
 
     statuses = [activity(socket, {"active": True})["status"] for _ in range(7)]
 

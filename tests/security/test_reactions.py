@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from tests.api_v2.v2 import Caller
 from tests.factories import json_of, make_user
 from tests.security.test_rate_limits import assert_refused
-from tests.v2_sockets import V2Socket
+from tests.v2_sockets import V2Socket, open_as
 
 
 def path(channel_id: int, message_id: int, emoji: str) -> str:
@@ -85,8 +85,7 @@ def test_reaction_events_sent_by_a_client_do_nothing(
     ada = Caller(client, make_user("ada"))
     room = ada.channel("room")
     message = ada.post(room, "m", "m")
-    socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(socket)
+    socket = open_as(app, client, ada, opened)
     forged = {**json_of(message), "reactions": [{"emoji": "👍", "count": 99, "user_ids": [1]}]}
 
     for name in ("reaction_added", "reaction_removed", "react"):

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
 from tests.security.test_rate_limits import assert_refused
-from tests.v2_sockets import V2Socket
+from tests.v2_sockets import V2Socket, open_as
 
 
 def mark(caller: Caller, channel_id: int, body: Any) -> tuple[int, Any]:
@@ -86,9 +86,8 @@ def test_a_marker_push_reaches_its_user_only(
     room = ada.channel("room")
     bob.call("PUT", f"/channels/{room}/members/me")
     last = ada.post(room, "m", "m").json["seq"]
-    ada_socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    bob_socket = V2Socket(app, client, {"token": bob.pair["access_token"], "cursors": {}})
-    opened += [ada_socket, bob_socket]
+    ada_socket = open_as(app, client, ada, opened)
+    bob_socket = open_as(app, client, bob, opened)
 
     assert mark(bob, room, {"seq": last})[0] == 200
     bob_socket.wait_for(lambda e: e[0] == "read_marker")

@@ -10,7 +10,7 @@ from werkzeug.test import TestResponse
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
 from tests.security.test_rate_limits import assert_refused
-from tests.v2_sockets import V2Socket
+from tests.v2_sockets import V2Socket, open_as
 
 
 def reply(caller: Caller, channel_id: int, root: object, key: str = "k") -> TestResponse:
@@ -83,8 +83,7 @@ def test_thread_events_sent_by_a_client_do_nothing(
     ada = Caller(client, make_user("ada"))
     room = ada.channel("room")
     root = ada.post(room, "topic", "r").json
-    socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(socket)
+    socket = open_as(app, client, ada, opened)
 
     socket.client.emit("thread_updated", {"channel_id": room, "message": root}, namespace="/v2")
     socket.client.emit("thread_read", {"channel_id": room, "root_id": root["id"]}, namespace="/v2")

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
-from tests.v2_sockets import NAMESPACE, V2Socket
+from tests.v2_sockets import NAMESPACE, V2Socket, open_as
 
 
 def typing(socket: V2Socket, *data: Any) -> dict[str, Any]:
@@ -23,9 +23,8 @@ def test_no_hint_reaches_a_channel_the_sender_is_not_in(
     ada, eve = Caller(client, make_user("ada")), Caller(client, make_user("eve"))
     secret = ada.channel("secret", "private")
     public = ada.channel("lobby")
-    ada_socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    eve_socket = V2Socket(app, client, {"token": eve.pair["access_token"], "cursors": {}})
-    opened += [ada_socket, eve_socket]
+    ada_socket = open_as(app, client, ada, opened)
+    eve_socket = open_as(app, client, eve, opened)
 
     assert typing(eve_socket, {"channel_id": secret})["status"] == 404
     assert typing(eve_socket, {"channel_id": public})["status"] == 403
@@ -54,8 +53,7 @@ def test_an_odd_payload_is_a_400_naming_the_field(
     app: Flask, client: FlaskClient, opened: list[V2Socket], data: tuple[Any, ...], field: str
 ) -> None:
     ada = Caller(client, make_user("ada"))
-    socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(socket)
+    socket = open_as(app, client, ada, opened)
 
     ack = typing(socket, *data)
 
@@ -74,8 +72,7 @@ def test_a_flood_of_hints_is_refused(
 ) -> None:
     ada = Caller(client, make_user("ada"))
     room = ada.channel("room")
-    socket = V2Socket(app, client, {"token": ada.pair["access_token"], "cursors": {}})
-    opened.append(socket)
+    socket = open_as(app, client, ada, opened)
 
     statuses = [typing(socket, {"channel_id": room})["status"] for _ in range(7)]
 
