@@ -9,7 +9,7 @@ import { Sidebar } from "./Sidebar.jsx";
 import { ThreadList, ThreadPanel, useFollowed } from "./Thread.jsx";
 import { nicknameOf } from "./people.js";
 import {
-  announcement, channelLabel, channels, channelToOpen, connection, current, currentId, jumpTarget, me,
+  announcement, channelLabel, channels, channelTitle, channelToOpen, connection, current, currentId, jumpTarget, me,
   mentionsChanged, openThread, pinsChanged,
 } from "./store.js";
 import { unreadOf, unreadVersion } from "./unread.js";
@@ -201,10 +201,6 @@ function Mentions({ id, onPick }) {
     setFound([...found, ...page.messages]);
     setMore(page.more);
   }
-  const labelOf = (channelId) => {
-    const channel = channels.value.find((c) => c.id === channelId);
-    return channel ? (channel.kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`) : "";
-  };
   return (
     <section id={id} aria-label="Mentions" class="mention-list">
       <h2>Mentions</h2>
@@ -214,7 +210,7 @@ function Mentions({ id, onPick }) {
             <li key={message.id}>
               <a href={`#channel-${message.channel_id}`}
                 onClick={(event) => { event.preventDefault(); currentId.value = message.channel_id; onPick(); }}>
-                <strong>{nicknameOf(message.author_id)}</strong> in {labelOf(message.channel_id)}
+                <strong>{nicknameOf(message.author_id)}</strong> in {channelTitle(message.channel_id)}
               </a>
               {/* Rendered and sanitized by the server, as in the message list. */}
               <div class="body" dangerouslySetInnerHTML={{ __html: message.html }} />
@@ -244,10 +240,6 @@ function SearchResults({ words, onPick }) {
     }
   }
   useEffect(() => { load(null); }, [words]);
-  const labelOf = (channelId) => {
-    const channel = channels.value.find((c) => c.id === channelId);
-    return channel ? (channel.kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`) : "";
-  };
   return (
     <section aria-label="Search results" class="mention-list search-results">
       <h2>Results for “{words}”</h2>
@@ -262,7 +254,7 @@ function SearchResults({ words, onPick }) {
                 currentId.value = message.channel_id;
                 onPick();
               }}>
-                <strong>{nicknameOf(message.author_id)}</strong> in {labelOf(message.channel_id)}
+                <strong>{nicknameOf(message.author_id)}</strong> in {channelTitle(message.channel_id)}
               </a>
               {/* Escaped by the server, the words found in <mark>. */}
               <p class="snippet" dangerouslySetInnerHTML={{ __html: snippet }} />

@@ -217,17 +217,7 @@ export function MessageList({ channel }) {
               readOnly={!channel.membership} />
           ),
         )}
-        {mine.map((post) => (
-          <li key={post.client_msg_id} class={`message pending ${post.error ? "failed" : ""}`}>
-            <p class="meta"><strong>{me.value.nickname}</strong> <span>{post.error ? "not sent" : post.retryIn ? `too many messages: sending again in ${post.retryIn} s` : "sending…"}</span></p>
-            <p class="body">{post.source}</p>
-            {post.error && (
-              <p class="field-error" role="alert">
-                {post.error} <button type="button" class="link" onClick={() => discard(post.client_msg_id)}>Dismiss</button>
-              </p>
-            )}
-          </li>
-        ))}
+        {mine.map((post) => <PendingPost key={post.client_msg_id} post={post} />)}
       </ol>
       {to !== null && (
         <button type="button" class="newest" onClick={newest}>Jump to the newest messages</button>
@@ -290,6 +280,24 @@ function rows(messages) {
 export function canPin(channel) {
   const role = channel.membership?.role;
   return Boolean(role) && (channel.kind !== "private" || role === "owner");
+}
+
+/** A message of ours not acknowledged yet: sending, waiting out a rate limit, or refused
+(with the reason, until dismissed). */
+export function PendingPost({ post }) {
+  const state = post.error ? "not sent"
+    : post.retryIn ? `too many messages: sending again in ${post.retryIn} s` : "sending…";
+  return (
+    <li class={`message pending ${post.error ? "failed" : ""}`}>
+      <p class="meta"><strong>{me.value.nickname}</strong> <span>{state}</span></p>
+      <p class="body">{post.source}</p>
+      {post.error && (
+        <p class="field-error" role="alert">
+          {post.error} <button type="button" class="link" onClick={() => discard(post.client_msg_id)}>Dismiss</button>
+        </p>
+      )}
+    </li>
+  );
 }
 
 /** One message, with what its author and members can do to it; `inThread`: shown in its

@@ -5,11 +5,11 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 
 import { call } from "./api.js";
-import { Message } from "./MessageList.jsx";
-import { discard, enqueue, pending } from "./outbox.js";
+import { Message, PendingPost } from "./MessageList.jsx";
+import { enqueue, pending } from "./outbox.js";
 import { nicknameOf } from "./people.js";
 import {
-  channelLabel, channels, me, mergeMessages, openThread, threadOf, threadsChanged, updateThread,
+  channelTitle, mergeMessages, openThread, threadOf, threadsChanged, updateThread,
 } from "./store.js";
 
 const PAGE = 50;
@@ -44,13 +44,13 @@ export function ThreadPanel({ followed }) {
       setError(failure.message);
     }
   }
-  const channel = channels.value.find((c) => c.id === channelId);
+  const title = channelTitle(channelId);
   const waiting = pending.value.filter((post) => post.thread_root_id === rootId);
   return (
     <aside class="thread" aria-labelledby="thread-title">
       <header>
         <h2 id="thread-title" tabIndex={-1} ref={heading}>
-          Thread{channel ? ` in ${channel.kind === "direct" ? "" : "#"}${channelLabel(channel)}` : ""}
+          Thread{title ? ` in ${title}` : ""}
         </h2>
         <button type="button" aria-pressed={Boolean(following)} onClick={toggleFollow}>
           {following ? "Following" : "Follow"}
@@ -73,17 +73,7 @@ export function ThreadPanel({ followed }) {
           {thread.messages.map((message) => (
             <Message key={message.id} message={message} grouped={false} canPin={false} inThread />
           ))}
-          {waiting.map((post) => (
-            <li key={post.client_msg_id} class={`message pending ${post.error ? "failed" : ""}`}>
-              <p class="meta"><strong>{me.value.nickname}</strong> <span>{post.error ? "not sent" : "sending…"}</span></p>
-              <p class="body">{post.source}</p>
-              {post.error && (
-                <p class="field-error" role="alert">
-                  {post.error} <button type="button" class="link" onClick={() => discard(post.client_msg_id)}>Dismiss</button>
-                </p>
-              )}
-            </li>
-          ))}
+          {waiting.map((post) => <PendingPost key={post.client_msg_id} post={post} />)}
         </ol>
       </section>
       <ReplyComposer channelId={channelId} rootId={rootId} />
@@ -139,10 +129,6 @@ export function useFollowed() {
 
 /** The followed threads, the latest reply first; picking one opens it. */
 export function ThreadList({ id, followed, onPick }) {
-  const labelOf = (channelId) => {
-    const channel = channels.value.find((c) => c.id === channelId);
-    return channel ? (channel.kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`) : "";
-  };
   return (
     <section id={id} aria-label="Threads" class="mention-list">
       <h2>Threads</h2>
@@ -155,7 +141,7 @@ export function ThreadList({ id, followed, onPick }) {
                 openThread.value = { channelId: root.channel_id, rootId: root.id };
                 onPick();
               }}>
-                <strong>{nicknameOf(root.author_id)}</strong> in {labelOf(root.channel_id)}
+                <strong>{nicknameOf(root.author_id)}</strong> in {channelTitle(root.channel_id)}
                 {state.unread_count > 0 && <span class="unread-replies">, {state.unread_count} unread</span>}
               </a>
               <div class="body" dangerouslySetInnerHTML={{ __html: root.html }} />

@@ -190,9 +190,9 @@ function apply(event) {
       announcement.value = `New message in ${channelName(event.channel_id)}`;
     }
   }
-  if (event.type === "member_joined" || event.type === "member_left") membersChanged(event.channel_id);
-  if ((event.type === "member_joined" || event.type === "member_left") && event.user_id === me.value?.id) {
-    refreshChannels();
+  if (event.type === "member_joined" || event.type === "member_left") {
+    membersChanged(event.channel_id);
+    if (event.user_id === me.value?.id) refreshChannels();
   }
 }
 

@@ -92,6 +92,14 @@ export function channelLabel(channel) {
   return channel.kind === "direct" ? partnerOf(channel, me.value?.id) : channel.name;
 }
 
+/** A channel by id as lists of messages from several channels name it: "#name", or the
+other person's nickname for a direct one ("" if it is not listed). */
+export function channelTitle(channelId) {
+  const channel = channels.value.find((c) => c.id === channelId);
+  if (!channel) return "";
+  return channel.kind === "direct" ? channelLabel(channel) : `#${channelLabel(channel)}`;
+}
+
 // The channel open last, per user, so that a reload comes back to it.
 const lastOpenKey = () => `parley-channel:${me.value?.id}`;
 effect(() => {

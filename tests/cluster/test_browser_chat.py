@@ -189,6 +189,19 @@ def new_person(browser: Browser, url: str, people: list[Person], name: str) -> P
     return person
 
 
+def two_in_a_private_channel(
+    browser: Browser, url: str, people: list[Person], topic: str
+) -> tuple[Person, Person, str]:
+    """ada and bob signed up, in a private channel of ada's (its name starts with `topic`)
+    that bob has open."""
+    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    room = f"{topic}-{uuid.uuid4().hex[:6]}"
+    ada.share_private_channel(room, bob)
+    return ada, bob, room
+
+
 def test_two_people_chat_in_a_private_channel_and_an_outsider_sees_nothing(
     browser: Browser, url: str, people: list[Person]
 ) -> None:
@@ -653,11 +666,7 @@ def test_unread_badges_count_live_and_reading_on_one_device_clears_the_other(
 def test_an_owner_pins_and_members_see_it_live(
     browser: Browser, url: str, people: list[Person]
 ) -> None:
-    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
-    ada.sign_up()
-    bob.sign_up()
-    room = f"pins-{uuid.uuid4().hex[:6]}"
-    ada.share_private_channel(room, bob)
+    ada, bob, room = two_in_a_private_channel(browser, url, people, "pins")
     ada.say("the plan: **ship friday**", room)
     bob.page.get_by_role("button", name="Pinned messages").click()
     expect(bob.page.get_by_text("Nothing is pinned here.")).to_be_visible(timeout=WAIT_MS)
@@ -687,11 +696,7 @@ def test_an_owner_pins_and_members_see_it_live(
 def test_reactions_come_from_the_picker_and_show_who_reacted_live(
     browser: Browser, url: str, people: list[Person]
 ) -> None:
-    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
-    ada.sign_up()
-    bob.sign_up()
-    room = f"reactions-{uuid.uuid4().hex[:6]}"
-    ada.share_private_channel(room, bob)
+    ada, bob, room = two_in_a_private_channel(browser, url, people, "reactions")
     ada.say("pizza for lunch?", room)
 
     said = bob.message("pizza for lunch?")
@@ -722,11 +727,7 @@ def test_reactions_come_from_the_picker_and_show_who_reacted_live(
 def test_a_reply_in_a_thread_counts_on_its_root_and_is_unread_for_followers(
     browser: Browser, url: str, people: list[Person]
 ) -> None:
-    ada, bob = new_person(browser, url, people, "ada"), new_person(browser, url, people, "bob")
-    ada.sign_up()
-    bob.sign_up()
-    room = f"threads-{uuid.uuid4().hex[:6]}"
-    ada.share_private_channel(room, bob)
+    ada, bob, room = two_in_a_private_channel(browser, url, people, "threads")
     ada.say("who reviews the release?", room)
 
     asked = bob.message("who reviews the release?")
