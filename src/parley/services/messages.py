@@ -63,7 +63,8 @@ def send_message(
         message = message_store.store_at_next_seq(fields, alone=alone)
         if message is None:
             raise ForbiddenError("only members of a channel can post in it")
-        mentions.record(message, rendered)
+        if rendered.mentions_anyone:  # a new message has no mentions to look up otherwise
+            mentions.record(message, rendered)
         if thread_root_id is not None:
             replies.replied(message)
         return message
