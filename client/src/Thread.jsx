@@ -9,7 +9,7 @@ import { Message, PendingPost } from "./MessageList.jsx";
 import { enqueue, pending } from "./outbox.js";
 import { nicknameOf } from "./people.js";
 import {
-  channelTitle, mergeMessages, openThread, threadOf, threadsChanged, updateThread,
+  channelTitle, followedRoots, mergeMessages, openThread, threadOf, threadsChanged, updateThread,
 } from "./store.js";
 
 const PAGE = 50;
@@ -120,7 +120,10 @@ export function useFollowed() {
   const changes = threadsChanged.value;
   useEffect(() => {
     const timer = setTimeout(() => {
-      call("GET", "/users/me/threads").then((answer) => setFollowed(answer.threads), () => {});
+      call("GET", "/users/me/threads").then((answer) => {
+        setFollowed(answer.threads);
+        followedRoots.value = new Set(answer.threads.map((thread) => thread.root.id));
+      }, () => {});
     }, 200); // a burst of pushes, one fetch
     return () => clearTimeout(timer);
   }, [changes]);

@@ -7,8 +7,8 @@ import { io } from "socket.io-client";
 
 import { accessToken, call, refresh } from "./api.js";
 import {
-  announcement, channels, connection, me, mentionsChanged, pinsChanged, placeMessage, threadsChanged,
-  updateHistory,
+  announcement, channels, connection, followedRoots, me, mentionsChanged, pinsChanged, placeMessage,
+  threadsChanged, updateHistory,
 } from "./store.js";
 import { membersChanged } from "./mentionSuggest.js";
 import { delivered } from "./outbox.js";
@@ -183,7 +183,7 @@ function apply(event) {
   if (event.message) {
     if (event.message.author_id === me.value?.id) delivered(event.message);
     placeMessage(event.message);
-    if (event.type === "thread_updated") threadsChanged.value += 1;
+    if (event.type === "thread_updated" && touchesMyThreads(event)) threadsChanged.value += 1;
     if (event.type === "message_pinned" || event.type === "message_unpinned") pinsChanged.value += 1;
     if (event.type === "message_posted") typingStopped(event.channel_id, event.message.author_id);
     if (event.type === "message_posted" && event.message.author_id !== me.value?.id && !event.message.thread_root_id) {
@@ -194,6 +194,13 @@ function apply(event) {
     membersChanged(event.channel_id);
     if (event.user_id === me.value?.id) refreshChannels();
   }
+}
+
+/** Whether a thread's change is news to the threads this user follows: one followed, one
+of theirs (its first reply makes them follow it), or their own reply. */
+function touchesMyThreads(event) {
+  const mine = me.value?.id;
+  return followedRoots.value.has(event.message.id) || event.message.author_id === mine || event.user_id === mine;
 }
 
 function channelName(channelId) {

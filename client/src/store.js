@@ -17,7 +17,8 @@ export const jumpTarget = signal(null); // {channelId, messageId, seq}: show it 
 export const openThread = signal(null); // {channelId, rootId} of the thread shown, or null
 // root id -> {root, messages: replies in seq order, more, loaded}
 export const threads = signal(new Map());
-export const threadsChanged = signal(0); // bumped by thread_updated and thread_read pushes
+export const threadsChanged = signal(0); // bumped by pushes that change the threads followed
+export const followedRoots = signal(new Set()); // the root ids of the threads followed
 
 // channel id -> {messages: [...] in seq order, more: bool (older pages exist), loaded: bool,
 // newer: bool (held from a jump into the past: newer pages exist, fetched on scrolling)}
@@ -82,6 +83,7 @@ export function reset() {
   currentId.value = null;
   histories.value = new Map();
   threads.value = new Map();
+  followedRoots.value = new Set();
   openThread.value = null;
   announcement.value = "";
   resetCounts();
