@@ -9,6 +9,13 @@ from typing import Any, ClassVar, TypeVar
 Number = TypeVar("Number", int, float)
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _env_int(name: str, default: int) -> int:
     """Read an integer setting, failing loudly on a malformed value."""
     return _env_number(name, default, int, "an integer")
@@ -186,14 +193,19 @@ class Config:
     PRESENCE_COALESCE_SECONDS = _env_float("PRESENCE_COALESCE_SECONDS", 1.0)
     PRESENCE_SWEEP_INTERVAL = _env_int("PRESENCE_SWEEP_INTERVAL", 5)
 
-    # Argon2id parameters: RFC 9106's low-memory profile, stronger than OWASP's minimum.
+    # Argon2id parameters: 64 MiB and 3 passes (RFC 9106's low-memory profile, above
+    # OWASP's minimum of 19 MiB and 2) in one lane, so that a hash takes one core: the
+    # attacker's cost is memory times passes whatever the lanes, and the slots below
+    # count cores. Hashes made with other parameters are redone at the next sign-in.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST_KIB = _env_int("ARGON2_MEMORY_COST_KIB", 65536)
-    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 4)
-    # Native threads of a gevent server that hash passwords, off its event loop. One:
-    # argon2 runs its lanes in parallel already, and two per instance measured no more
-    # sign-ins per second on 2 cores, only more contention (bench/README.md).
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 1)
+    # Native threads of a gevent server that hash passwords, off its event loop.
     PASSWORD_HASHING_THREADS = _env_int("PASSWORD_HASHING_THREADS", 1)
+    # Hashes at once on this host, among all the instances sharing the instance folder:
+    # half the cores, at least one. Every core busy hashing, even at the lowest priority,
+    # doubled the other requests' tail latency (bench/README.md, "Sign-in storm").
+    PASSWORD_HASHING_SLOTS = _env_int("PASSWORD_HASHING_SLOTS", max(1, _usable_cores() // 2))
 
     # A user's last_seen_at is written at most this often (seconds) while online.
     PRESENCE_PING_INTERVAL = _env_int("PRESENCE_PING_INTERVAL", 10)

@@ -1,18 +1,23 @@
 """Password hashing (Argon2id) and token secrets (only their SHA-256 is stored).
 
 Under the gevent server every request and socket of an instance shares one thread, and
-one Argon2id computation takes about a quarter of a second of CPU: hashing there would
+one Argon2id computation takes about 0.15 s of CPU: hashing there would
 stall them all. So the gevent server hashes in native threads of a small pool (argon2's
-C code runs without the GIL), at a lower CPU priority than the thread that serves.
+C code runs without the GIL), at a lower CPU priority than the thread that serves, and
+the instances of a host hash on at most PASSWORD_HASHING_SLOTS cores at once: a storm of
+guesses that kept every core busy, even at the lowest priority, doubled the other
+requests' tail latency (bench/README.md, "Sign-in storm").
 """
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
@@ -22,6 +27,7 @@ from flask import Flask, current_app
 _HASHER_KEY = "parley.password_hasher"
 _POOL_KEY = "parley.password_pool"
 _DUMMY_HASH_KEY = "parley.dummy_password_hash"
+_SLOTS_KEY = "parley.password_hashing_slots"
 # Hashing threads run under SCHED_IDLE where the system has it: the serving thread,
 # HAProxy and the database win the CPU whenever they want it, and hashing takes what is
 # left (argon2's lane threads inherit the policy). Elsewhere, the lowest nice value.
@@ -45,6 +51,52 @@ def init_app(app: Flask) -> None:
         from gevent.threadpool import ThreadPool
 
         app.extensions[_POOL_KEY] = ThreadPool(app.config["PASSWORD_HASHING_THREADS"])
+        app.extensions[_SLOTS_KEY] = HashingSlots(
+            Path(app.instance_path), app.config["PASSWORD_HASHING_SLOTS"]
+        )
+
+
+class HashingSlots:
+    """At most `count` hashes at once among every process that shares an instance
+    folder (the instances of a host): one lock file per slot, held with flock(2)
+    while hashing, so the kernel frees a slot whose process dies."""
+
+    def __init__(self, folder: Path, count: int) -> None:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.paths = [folder / f"password-hashing-{slot}.lock" for slot in range(count)]
+        # flock(2) locks belong to an open file: each thread needs its own descriptors,
+        # or a second thread would find the slot already "held" by the first.
+        self._files = threading.local()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold a free slot for the block, waiting for one if all are taken."""
+        files = self._open()
+        taken = next((f for f in files if self._try(f)), None)
+        if taken is None:
+            # All taken: wait on one, spread by thread so that waiters share the slots.
+            taken = files[threading.get_native_id() % len(files)]
+            fcntl.flock(taken, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(taken, fcntl.LOCK_UN)
+
+    def _open(self) -> list[int]:
+        files: list[int] | None = getattr(self._files, "descriptors", None)
+        if files is None:
+            flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+            files = [os.open(path, flags, 0o600) for path in self.paths]
+            self._files.descriptors = files
+        return files
+
+    @staticmethod
+    def _try(descriptor: int) -> bool:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
 
 def _hasher() -> PasswordHasher:
@@ -58,11 +110,12 @@ def _off_event_loop(work: Callable[..., Result], *args: object) -> Result:
     pool = current_app.extensions.get(_POOL_KEY)
     if pool is None:
         return work(*args)
-    result: Result = pool.apply(_at_low_priority, (work, *args))
+    slots: HashingSlots = current_app.extensions[_SLOTS_KEY]
+    result: Result = pool.apply(_at_low_priority, (slots, work, *args))
     return result
 
 
-def _at_low_priority(work: Callable[..., Result], *args: object) -> Result:
+def _at_low_priority(slots: HashingSlots, work: Callable[..., Result], *args: object) -> Result:
     # On Linux the scheduling policy and the nice value belong to each thread
     # (sched_setscheduler(2), setpriority(2) NOTES): these calls touch this one only.
     thread = threading.get_native_id()
@@ -71,7 +124,8 @@ def _at_low_priority(work: Callable[..., Result], *args: object) -> Result:
     except (AttributeError, OSError):
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, thread, _LOWEST_NICENESS)
-    return work(*args)
+    with slots.held():
+        return work(*args)
 
 
 def hash_password(password: str) -> str:
