@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parley.extensions import Base
@@ -26,7 +26,16 @@ class Message(Base):
         UniqueConstraint("user_id", "channel_id", "client_msg_id"),
         Index("ix_messages_channel_id_updated_at", "channel_id", "updated_at"),
         Index("ix_messages_channel_id_pinned_at", "channel_id", "pinned_at"),
-        Index("ix_messages_thread_root_id_seq", "thread_root_id", "seq"),
+        # Replies only (migration 0016): whole, the index also matched the unread
+        # counts' "thread_root_id IS NULL AND seq > marker", and without statistics the
+        # planner walked it once per channel.
+        Index(
+            "ix_messages_thread_root_id_seq",
+            "thread_root_id",
+            "seq",
+            postgresql_where=text("thread_root_id IS NOT NULL"),
+            sqlite_where=text("thread_root_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
