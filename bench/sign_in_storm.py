@@ -40,11 +40,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from argon2 import PasswordHasher, Type
 from reporting import say, verdict
 from rest import WARMUP_SECONDS, Measurement, start, summary_of, wrk, wrk_command, wrk_env
 
 from parley.config import Config
+from parley.security import lower_this_threads_priority, password_hasher
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "bench" / "reports" / "sign_in_storm.md"
@@ -114,6 +114,17 @@ class Prober(threading.Thread):
         return [latency for sent, latency in self.samples if start <= sent < end]
 
 
+def start_storm(url: str, seconds: int) -> subprocess.Popen[str]:
+    """wrk keeping STORM connections of wrong sign-ins going for `seconds`; its summary
+    (summary_of) on its standard output."""
+    return subprocess.Popen(
+        wrk_command(url, seconds, STORM),
+        env=wrk_env("guess", None, REST_BENCH_CREDENTIALS=CREDENTIALS),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
 @dataclass(frozen=True)
 class PacedRound:
     """One round of the paced probe: quiet, storm and control phases."""
@@ -144,12 +155,7 @@ def storm_round(url: str, phases: int) -> PacedRound:
             time.sleep(SETTLE + PHASE)
             quiet += prober.between(started + SETTLE, started + SETTLE + PHASE)
             started = time.monotonic()
-            storm = subprocess.Popen(
-                wrk_command(url, STORM_WARMUP + PHASE + 1, STORM),
-                env=wrk_env("guess", None, REST_BENCH_CREDENTIALS=CREDENTIALS),
-                stdout=subprocess.PIPE,
-                text=True,
-            )
+            storm = start_storm(url, STORM_WARMUP + PHASE + 1)
             output, _ = storm.communicate(timeout=STORM_WARMUP + PHASE + 60)
             stormy += prober.between(started + STORM_WARMUP, started + STORM_WARMUP + PHASE)
             guesses += summary_of(output)["requests"]
@@ -174,15 +180,10 @@ def storm_round(url: str, phases: int) -> PacedRound:
 
 
 def hash_forever() -> None:
-    """The control's load: verify a password with the shipped parameters, under
-    SCHED_IDLE as Parley's hashing threads, until killed."""
-    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    hasher = PasswordHasher(
-        time_cost=Config.ARGON2_TIME_COST,
-        memory_cost=Config.ARGON2_MEMORY_COST_KIB,
-        parallelism=Config.ARGON2_PARALLELISM,
-        type=Type.ID,
-    )
+    """The control's load: verify a password with the shipped parameters, at the
+    priority of Parley's hashing threads, until killed."""
+    lower_this_threads_priority()
+    hasher = password_hasher(vars(Config))
     password_hash = hasher.hash("control")
     while True:
         hasher.verify(password_hash, "control")
@@ -194,12 +195,7 @@ def load_round(url: str, seconds: int) -> tuple[Measurement, Measurement, float]
     time.sleep(SETTLE)  # the previous storm's queued guesses finish
     wrk(url, "trivial", None, WARMUP_SECONDS, LOAD)
     quiet = wrk(url, "trivial", None, seconds, LOAD)
-    storm = subprocess.Popen(
-        wrk_command(url, STORM_WARMUP + WARMUP_SECONDS + seconds + 1, STORM),
-        env=wrk_env("guess", None, REST_BENCH_CREDENTIALS=CREDENTIALS),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    storm = start_storm(url, STORM_WARMUP + WARMUP_SECONDS + seconds + 1)
     time.sleep(STORM_WARMUP)
     wrk(url, "trivial", None, WARMUP_SECONDS, LOAD)
     stormy = wrk(url, "trivial", None, seconds, LOAD)

@@ -16,9 +16,9 @@ import hmac
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -36,15 +36,20 @@ _LOWEST_NICENESS = 19
 Result = TypeVar("Result")
 
 
+def password_hasher(settings: Mapping[str, Any]) -> PasswordHasher:
+    """An Argon2id hasher with the cost parameters of `settings` (a Flask config)."""
+    return PasswordHasher(
+        time_cost=settings["ARGON2_TIME_COST"],
+        memory_cost=settings["ARGON2_MEMORY_COST_KIB"],
+        parallelism=settings["ARGON2_PARALLELISM"],
+        type=Type.ID,
+    )
+
+
 def init_app(app: Flask) -> None:
     """Create the Argon2id hasher with the configured cost parameters, and under the
     gevent server the pool of threads it runs in."""
-    app.extensions[_HASHER_KEY] = PasswordHasher(
-        time_cost=app.config["ARGON2_TIME_COST"],
-        memory_cost=app.config["ARGON2_MEMORY_COST_KIB"],
-        parallelism=app.config["ARGON2_PARALLELISM"],
-        type=Type.ID,
-    )
+    app.extensions[_HASHER_KEY] = password_hasher(app.config)
     from gevent import monkey
 
     if monkey.is_module_patched("socket"):
@@ -116,6 +121,13 @@ def _off_event_loop(work: Callable[..., Result], *args: object) -> Result:
 
 
 def _at_low_priority(slots: HashingSlots, work: Callable[..., Result], *args: object) -> Result:
+    lower_this_threads_priority()
+    with slots.held():
+        return work(*args)
+
+
+def lower_this_threads_priority() -> None:
+    """Give the calling thread the lowest CPU priority there is: SCHED_IDLE, else nice 19."""
     # On Linux the scheduling policy and the nice value belong to each thread
     # (sched_setscheduler(2), setpriority(2) NOTES): these calls touch this one only.
     thread = threading.get_native_id()
@@ -124,8 +136,6 @@ def _at_low_priority(slots: HashingSlots, work: Callable[..., Result], *args: ob
     except (AttributeError, OSError):
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, thread, _LOWEST_NICENESS)
-    with slots.held():
-        return work(*args)
 
 
 def hash_password(password: str) -> str:
