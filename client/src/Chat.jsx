@@ -244,7 +244,8 @@ function SearchResults({ words, onPick }) {
     <section aria-label="Search results" class="mention-list search-results">
       <h2>Results for “{words}”</h2>
       {error && <p class="field-error" role="alert">{error}</p>}
-      {found === null ? <p>Searching…</p> : found.length === 0 ? <p>Nothing found.</p> : (
+      {/* A page looks at so many matches at most: it may hold none, with more to look at. */}
+      {found === null ? <p>Searching…</p> : found.length === 0 ? <p>{next ? "Nothing found in the newest messages." : "Nothing found."}</p> : (
         <ol>
           {found.map(({ message, snippet }) => (
             <li key={message.id}>
@@ -262,7 +263,7 @@ function SearchResults({ words, onPick }) {
           ))}
         </ol>
       )}
-      {next && <button type="button" onClick={() => load(next)}>More results</button>}
+      {next && <button type="button" onClick={() => load(next)}>{found?.length ? "More results" : "Search older messages"}</button>}
     </section>
   );
 }

@@ -233,6 +233,10 @@ class Config:
     # Results per page of GET /search, unless `limit` asks for fewer or more (up to
     # HISTORY_PAGE_MAX).
     SEARCH_PAGE_SIZE = _env_int("SEARCH_PAGE_SIZE", 20)
+    # Matches a search looks at per page at most, newest first below its cursor: what
+    # bounds one search's work whatever the words (a page may then hold fewer results,
+    # with a `next` to go on from).
+    SEARCH_SCAN_MAX = _env_int("SEARCH_SCAN_MAX", 5000)
     # Threads listed at most by GET /users/me/threads (the latest replied first).
     THREADS_LIST_MAX = _env_int("THREADS_LIST_MAX", 100)
     # Different emoji a message may be reacted with (a new one past it is a 409).

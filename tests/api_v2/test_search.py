@@ -96,3 +96,22 @@ def test_pages_by_keyset_and_edits_and_deletions_show_at_once(client: FlaskClien
         "standup notes 2",
     ]
     assert sources(search(ada, q="retro")) == ["retro notes"]
+
+
+def test_a_page_looks_at_so_many_matches_and_says_where_to_go_on(client: FlaskClient) -> None:
+    client.application.config["SEARCH_SCAN_MAX"] = 3
+    ada, eve = Caller(client, make_user("ada")), Caller(client, make_user("eve"))
+    lobby, secret = ada.channel("lobby"), ada.channel("secret", "private")
+    ada.post(lobby, "kiwi in the lobby 0", "p0")
+    ada.post(lobby, "kiwi in the lobby 1", "p1")
+    for n in range(4):
+        ada.post(secret, f"kiwi in secret {n}", f"s{n}")
+
+    first = search(eve, q="kiwi")  # the 3 newest matches are ada's secrets
+    second = search(eve, q="kiwi", before=first["next"])
+
+    assert first["results"] == []
+    assert first["next"] is not None
+    assert sources(second) == ["kiwi in the lobby 1", "kiwi in the lobby 0"]
+    assert second["next"] is None
+    assert sources(search(ada, q="kiwi", limit=2)) == ["kiwi in secret 3", "kiwi in secret 2"]

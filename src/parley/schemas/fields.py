@@ -1,7 +1,7 @@
 """Field types and validators shared by the schemas."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validate
@@ -23,6 +23,21 @@ class UnixTimestamp(fields.Field[datetime]):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         seconds = fields.Integer(validate=validate.Range(0, MAX_TIMESTAMP)).deserialize(value)
         return from_timestamp(seconds)
+
+
+class UTCDateTime(fields.AwareDateTime):
+    """An ISO 8601 date and time (UTC when it names no offset), as UTC: a time whose
+    offset takes it past year 1 or 9999 is refused, where converting it would raise."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ValidationError("Out of range: from year 1 to 9999 in UTC.") from error
 
 
 class DecimalInteger(fields.Integer):

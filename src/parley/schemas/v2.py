@@ -4,7 +4,6 @@ The same schemas describe the Socket.IO /v2 payloads (parley.realtime.v2), so th
 OpenAPI document and the realtime protocol cannot drift apart.
 """
 
-from datetime import UTC
 from typing import Any
 
 import orjson
@@ -29,6 +28,7 @@ from parley.models.user import NICKNAME_MAX_LENGTH
 from parley.schemas.fields import (
     DecimalInteger,
     EncodableText,
+    UTCDateTime,
     no_control_characters,
     not_blank,
 )
@@ -513,8 +513,8 @@ class SearchQuerySchema(QuerySchema):
     )
     channel_id = DecimalInteger(validate=ID)
     author_id = DecimalInteger(validate=ID)
-    since = fields.AwareDateTime(default_timezone=UTC)
-    until = fields.AwareDateTime(default_timezone=UTC)
+    since = UTCDateTime()
+    until = UTCDateTime()
     has = fields.String(validate=validate.OneOf(["link"]))
     before = DecimalInteger(validate=ID)
     limit = DecimalInteger(validate=PAGE_LIMIT)

@@ -22,7 +22,9 @@ bp = Blueprint("search", __name__)
 @other_responses({404: HIDDEN})
 def search(query: dict[str, Any]) -> object:
     """Messages matching `q` in the channels you may read (public ones, and yours),
-    newest first, each with a snippet: PostgreSQL full-text search, or SQLite FTS5."""
+    newest first, each with a snippet: PostgreSQL full-text search, or SQLite FTS5. A
+    page looks at the newest `SEARCH_SCAN_MAX` matches below `before` at most, so it may
+    hold fewer results than `limit`, even none: go on while `next` is not null."""
     config = current_app.config
     limit = min(query.get("limit") or config["SEARCH_PAGE_SIZE"], config["HISTORY_PAGE_MAX"])
     filters = search_service.Filters(
@@ -33,6 +35,11 @@ def search(query: dict[str, Any]) -> object:
         has_link=query.get("has") == "link",
     )
     found, following = search_service.search(
-        current_user_id(), query["q"], filters, before_id=query.get("before"), limit=limit
+        current_user_id(),
+        query["q"],
+        filters,
+        before_id=query.get("before"),
+        limit=limit,
+        scan=config["SEARCH_SCAN_MAX"],
     )
     return {"results": found, "next": following}
