@@ -4,7 +4,9 @@ import contextlib
 import os
 from typing import Any
 
+import gevent
 from flask import Flask
+from gevent import monkey
 from sqlalchemy import Engine, event
 
 from parley.extensions import db
@@ -23,13 +25,45 @@ def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+# SQLite virtual machine instructions between two looks at the hub: a few hundred
+# microseconds of a statement's work.
+YIELD_EVERY_INSTRUCTIONS = 20_000
+
+
+def yield_while_reading(dbapi_connection: Any, hub_thread: int) -> None:
+    """Let the gevent hub run other greenlets during this connection's long reads."""
+    # A SQLite statement is one C call that never gives the gevent hub a turn: a slow
+    # one would stall every request and socket of the process. SQLite calls the handler
+    # every so many instructions, and it lets the other greenlets run, as psycopg's wait
+    # callback does for PostgreSQL. Only outside a transaction, i.e. in a statement that
+    # only reads (pysqlite begins one before the first write): a writer holds SQLite's
+    # lock, and another greenlet wanting it would wait in C, the holder never resumed.
+    get_ident = monkey.get_original("threading", "get_ident")
+
+    def progress() -> int:
+        # Only on the hub's own thread: a native thread has no greenlets to give a turn.
+        in_a_greenlet = get_ident() == hub_thread and gevent.getcurrent() is not gevent.get_hub()
+        if in_a_greenlet and not dbapi_connection.in_transaction:
+            gevent.sleep(0)
+        return 0  # non-zero would interrupt the statement
+
+    dbapi_connection.set_progress_handler(progress, YIELD_EVERY_INSTRUCTIONS)
+
+
 def init_app(app: Flask) -> None:
-    """Tune SQLite connections as they open (PostgreSQL needs nothing), and keep a
-    SQLite file private."""
+    """Tune SQLite connections as they open (PostgreSQL needs nothing), let a gevent
+    server's other greenlets run during a long read, and keep a SQLite file private."""
     with app.app_context():
         engine: Engine = db.engine
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
+        if monkey.is_module_patched("socket"):
+            hub_thread = monkey.get_original("threading", "get_ident")()
+            event.listen(
+                engine,
+                "connect",
+                lambda connection, record: yield_while_reading(connection, hub_thread),
+            )
         if engine.url.database and engine.url.database != ":memory:":
             make_private(app, engine.url.database)
 
