@@ -418,12 +418,28 @@ export function Message({ message, grouped, canPin: pinning, inThread = false, r
   );
 }
 
-/** Whether a message's (server-rendered) mentions name the signed-in user. */
+/** Whether a message's mentions name the signed-in user: the mention elements the
+server's renderer made, found in the parsed HTML (text that only looks like one, such
+as `data-mention="channel"` written in a message, is no element). */
 export function namesMe(message) {
-  const html = message.html ?? "";
-  return message.author_id !== me.value?.id && (
-    html.includes(`data-user-id="${me.value?.id}"`) || /data-mention="(channel|here)"/.test(html)
-  );
+  if (message.author_id === me.value?.id) return false;
+  return mentionsIn(message.html ?? "").some((mention) =>
+    mention.dataset.userId === String(me.value?.id) || ["channel", "here"].includes(mention.dataset.mention));
+}
+
+const parser = new DOMParser();
+const parsed = new Map(); // html -> its mention elements, the most recent few hundred
+
+/** The mention elements of a message's HTML (a DOMParser document runs no script). */
+function mentionsIn(html) {
+  if (!html.includes("mention")) return [];
+  let found = parsed.get(html);
+  if (!found) {
+    found = [...parser.parseFromString(html, "text/html").querySelectorAll("span.mention")];
+    if (parsed.size >= 500) parsed.delete(parsed.keys().next().value);
+    parsed.set(html, found);
+  }
+  return found;
 }
 
 /** Open a message's thread in the side panel. */

@@ -853,6 +853,11 @@ def test_a_mention_is_highlighted_counted_and_listed_for_the_member_named(
     eve.page.get_by_role("button", name="Mentions").click()
     expect(eve.page.get_by_text("Nobody has mentioned you yet.")).to_be_visible(timeout=WAIT_MS)
     expect(ada.message("the review is at 3")).not_to_have_class(re.compile("mentions-me"))
+    # Text that looks like the renderer's markup is no mention: the client reads elements.
+    forged = 'plain words data-mention="channel" class="mention"'
+    ada.say(forged, room)
+    expect(bob.message(forged)).to_be_visible(timeout=WAIT_MS)
+    expect(bob.message(forged)).not_to_have_class(re.compile("mentions-me"))
     assert ada.problems == bob.problems == eve.problems == []
 
 
