@@ -94,3 +94,34 @@ def test_the_body_mode_is_unchanged(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.json["refresh_token"]
     assert cookie_value(client) is None
+
+
+def test_over_tls_the_cookie_is_host_only_secure_and_trades_the_same_way(
+    client: FlaskClient,
+) -> None:
+    secure = "__Host-parley_refresh"
+    response = client.post(
+        f"{PATH}?refresh_in=cookie",
+        headers=basic(make_user("ada").nickname),
+        base_url="https://localhost",
+    )
+
+    header = response.headers["Set-Cookie"]
+    assert header.startswith(f"{secure}=")
+    for attribute in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/;"):
+        assert attribute in header, header
+    assert "Domain" not in header
+    first = client.get_cookie(secure, domain="localhost")
+    assert first is not None
+    traded = client.put(f"{PATH}?refresh_in=cookie", json={}, base_url="https://localhost")
+    assert traded.status_code == 200, traded.json
+    second = client.get_cookie(secure, domain="localhost")
+    assert second is not None
+    assert second.value != first.value
+    signed_out = client.delete(
+        PATH,
+        headers={"Authorization": f"Bearer {traded.json['access_token']}"},
+        base_url="https://localhost",
+    )
+    assert signed_out.status_code == 204
+    assert client.get_cookie(secure, domain="localhost") is None

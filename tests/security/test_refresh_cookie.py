@@ -60,3 +60,17 @@ def test_an_odd_refresh_in_is_a_400_naming_it(client: FlaskClient, query: str) -
 
     assert response.status_code == 400
     assert list(response.json["errors"]) == ["refresh_in"]
+
+
+def test_over_tls_a_cookie_without_the_host_prefix_is_not_read(client: FlaskClient) -> None:
+    # What a sibling subdomain or a plain-HTTP page could plant: the attacker's own live
+    # refresh token, under the name a browser also sends over TLS. Only __Host-
+    # cookies (which no sibling and no plain-HTTP page can set) are read over TLS.
+    planted = client.post(f"{PATH}?refresh_in=body", headers=basic(make_user("mallory").nickname))
+    client.set_cookie(COOKIE, planted.json["refresh_token"], path=PATH, domain="localhost")
+    client.set_cookie(COOKIE, planted.json["refresh_token"], path="/", domain="localhost")
+
+    response = client.put(f"{PATH}?refresh_in=cookie", json={}, base_url="https://localhost")
+
+    assert response.status_code == 400, response.json
+    assert list(response.json["errors"]) == ["refresh_token"]

@@ -1,9 +1,13 @@
 """v2 tokens: sign in with HTTP Basic, refresh by trading the refresh token, sign out.
 
 Browsers ask for the refresh token as a cookie (`refresh_in=cookie`): HttpOnly, so no
-page script (nor an injected one) can read it; SameSite=Strict and scoped to this path,
-so no other site's page sends it and no other route sees it. Trading it takes a JSON
-body, which a cross-site form cannot send.
+page script (nor an injected one) can read it; SameSite=Strict, so no other site's page
+sends it. Over TLS it is `__Host-parley_refresh`: Secure, for this host name only and
+`Path=/` (the prefix demands both), so a page of a sibling subdomain or on plain HTTP
+cannot plant one of its own (cookie fixation), and only this route reads it. Over plain
+HTTP (the embedded default on loopback) the prefix cannot be had: it is
+`parley_refresh`, scoped to this route's path. Trading it takes a JSON body, which a
+cross-site form cannot send.
 """
 
 from typing import Any
@@ -25,6 +29,7 @@ bp = Blueprint("tokens", __name__)
 pair_schema = TokenPairSchema()
 REFRESH_COOKIE = "parley_refresh"
 REFRESH_COOKIE_PATH = "/api/v2/tokens"
+SECURE_REFRESH_COOKIE = "__Host-parley_refresh"
 MISSING = "Send refresh_token, or the refresh cookie with refresh_in=cookie."
 
 
@@ -49,7 +54,7 @@ def refresh(query: dict[str, str], data: dict[str, str]) -> object:
     by_cookie = query["refresh_in"] == "cookie"
     secret = data.get("refresh_token")
     if secret is None and by_cookie:
-        secret = request.cookies.get(REFRESH_COOKIE)
+        secret = request.cookies.get(refresh_cookie()[0])
     if not secret:
         raise FieldError("refresh_token", MISSING)
     try:
@@ -79,12 +84,14 @@ def _deliver(pair: TokenPair, refresh_in: str) -> Any:
         return pair
     secret = pair.refresh_token
 
+    name, path = refresh_cookie()
+
     def set_cookie(answer: Response) -> Response:
         answer.set_cookie(
-            REFRESH_COOKIE,
+            name,
             secret,
             max_age=current_app.config["REFRESH_TOKEN_SECONDS"],
-            path=REFRESH_COOKIE_PATH,
+            path=path,
             secure=request.is_secure,
             httponly=True,
             samesite="Strict",
@@ -95,10 +102,18 @@ def _deliver(pair: TokenPair, refresh_in: str) -> Any:
     return {**vars(pair), "refresh_token": None}
 
 
+def refresh_cookie() -> tuple[str, str]:
+    """The refresh cookie's name and path for this request: `__Host-` over TLS."""
+    if request.is_secure:
+        return SECURE_REFRESH_COOKIE, "/"
+    return REFRESH_COOKIE, REFRESH_COOKIE_PATH
+
+
 def _clear_cookie(answer: Response) -> Response:
+    name, path = refresh_cookie()
     answer.delete_cookie(
-        REFRESH_COOKIE,
-        path=REFRESH_COOKIE_PATH,
+        name,
+        path=path,
         secure=request.is_secure,
         httponly=True,
         samesite="Strict",
