@@ -206,6 +206,10 @@ class Config:
     # half the cores, at least one. Every core busy hashing, even at the lowest priority,
     # doubled the other requests' tail latency (bench/README.md, "Sign-in storm").
     PASSWORD_HASHING_SLOTS = _env_int("PASSWORD_HASHING_SLOTS", max(1, _usable_cores() // 2))
+    # Hashes an instance lets wait or run at once (sign-ins, sign-ups, password changes);
+    # one more is refused at once with a 503 and Retry-After. None of them holds a
+    # database connection while it waits.
+    PASSWORD_HASHING_QUEUE_MAX = _env_int("PASSWORD_HASHING_QUEUE_MAX", 8)
 
     # A user's last_seen_at is written at most this often (seconds) while online.
     PRESENCE_PING_INTERVAL = _env_int("PRESENCE_PING_INTERVAL", 10)

@@ -13,21 +13,32 @@ import contextlib
 import fcntl
 import hashlib
 import hmac
+import logging
 import os
 import secrets
+import select
+import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
+
+from parley.services.errors import BusyError, ClientLeftError
+
+log = logging.getLogger(__name__)
 
 _HASHER_KEY = "parley.password_hasher"
 _POOL_KEY = "parley.password_pool"
 _DUMMY_HASH_KEY = "parley.dummy_password_hash"
 _SLOTS_KEY = "parley.password_hashing_slots"
+_QUEUE_KEY = "parley.password_hashing_queue"
+# How often a request waiting for its hash looks whether its client is still there.
+CLIENT_CHECK_SECONDS = 0.25
 # Hashing threads run under SCHED_IDLE where the system has it: the serving thread,
 # HAProxy and the database win the CPU whenever they want it, and hashing takes what is
 # left (argon2's lane threads inherit the policy). Elsewhere, the lowest nice value.
@@ -59,6 +70,38 @@ def init_app(app: Flask) -> None:
         app.extensions[_SLOTS_KEY] = HashingSlots(
             Path(app.instance_path), app.config["PASSWORD_HASHING_SLOTS"]
         )
+        app.extensions[_QUEUE_KEY] = HashingQueue(app.config["PASSWORD_HASHING_QUEUE_MAX"])
+
+
+class HashingQueue:
+    """The hashes this process has waiting or running, up to a bound: past it a request
+    is refused at once (503 and Retry-After) instead of queueing behind a storm."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0  # only the hub's greenlets count: no lock needed
+
+    @contextlib.contextmanager
+    def place(self) -> Iterator[None]:
+        """A place in the queue for the block; BusyError when there is none."""
+        if self.held >= self.limit:
+            raise BusyError("Too many sign-ins are being checked; try again shortly.", 1)
+        self.held += 1
+        try:
+            yield
+        finally:
+            self.held -= 1
+
+
+@dataclass
+class _Job:
+    """A hash handed to a native thread; abandoned when its client left meanwhile."""
+
+    abandoned: bool = False
+
+    def wanted(self) -> bool:
+        """Whether the hash is still wanted (read afresh: the hub may abandon it)."""
+        return not self.abandoned
 
 
 class HashingSlots:
@@ -111,19 +154,52 @@ def _hasher() -> PasswordHasher:
 
 def _off_event_loop(work: Callable[..., Result], *args: object) -> Result:
     """Run hashing work in the pool's native threads (the calling greenlet waits,
-    the others go on); without a gevent server, right here."""
+    the others go on), with a place in the bounded queue; without a gevent server,
+    right here. A request whose client leaves while it waits is dropped unhashed."""
     pool = current_app.extensions.get(_POOL_KEY)
     if pool is None:
         return work(*args)
     slots: HashingSlots = current_app.extensions[_SLOTS_KEY]
-    result: Result = pool.apply(_at_low_priority, (slots, work, *args))
-    return result
+    queue: HashingQueue = current_app.extensions[_QUEUE_KEY]
+    client = _client_socket()
+    with queue.place():
+        job = _Job()
+        result = pool.spawn(_at_low_priority, slots, job, work, *args)
+        while not result.wait(CLIENT_CHECK_SECONDS if client else None) and not result.ready():
+            if client is not None and _client_left(client):
+                job.abandoned = True  # the thread skips the hash if it has not begun
+                log.warning("dropped a password check whose client left while it waited")
+                raise ClientLeftError("the client left while its password check waited")
+        done: Result = result.get()
+        return done
 
 
-def _at_low_priority(slots: HashingSlots, work: Callable[..., Result], *args: object) -> Result:
+def _at_low_priority(
+    slots: HashingSlots, job: _Job, work: Callable[..., Result], *args: object
+) -> Result | None:
+    if not job.wanted():  # its client left while it waited for this thread
+        return None
     lower_this_threads_priority()
     with slots.held():
-        return work(*args)
+        return work(*args) if job.wanted() else None  # ... or for the slot
+
+
+def _client_socket() -> socket.socket | None:
+    """The connection of the request being served by gunicorn, if any."""
+    if not has_request_context():
+        return None
+    found = request.environ.get("gunicorn.socket") or request.environ.get("gunicorn.sock")
+    return found if isinstance(found, socket.socket) else None
+
+
+def _client_left(client: socket.socket) -> bool:
+    """Whether the client closed its side: readable, and at the end of its stream (a
+    pipelined request would be readable with data)."""
+    try:
+        readable, _, _ = select.select([client], [], [], 0)
+        return bool(readable) and client.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def lower_this_threads_priority() -> None:

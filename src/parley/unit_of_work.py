@@ -42,6 +42,16 @@ def has_written() -> bool:
     return _session().has_written()
 
 
+def release_connection() -> None:
+    """Hand the unit of work's pooled connection back before a long wait (a password
+    hash waiting for its slot): what was read stays loaded, and the next statement takes
+    a connection again. A unit that has written keeps its transaction, and so its
+    connection, to the end: only a unit that has only read is ended here."""
+    session = _session()
+    if not session.has_written():
+        session.commit()
+
+
 def _session() -> Session:
     session = db.session()
     assert isinstance(session, Session)

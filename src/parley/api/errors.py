@@ -19,6 +19,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 from parley.api.converters import InvalidIdError
 from parley.extensions import apifairy
 from parley.services.errors import (
+    BusyError,
+    ClientLeftError,
     ConflictError,
     ForbiddenError,
     InvalidError,
@@ -141,6 +143,10 @@ def _service_error(error: ServiceError) -> ErrorResponse:
     return jsonify(body), status, {}
 
 
+def _busy(error: BusyError) -> ErrorResponse:
+    return error_response(503, error.message, headers={"Retry-After": str(error.retry_after)})
+
+
 def _unauthorized(error: UnauthorizedError) -> ErrorResponse:
     return error_response(401, error.message, headers={"WWW-Authenticate": "Bearer"})
 
@@ -164,8 +170,9 @@ def register_error_handlers(app: Flask) -> None:
     """Answer every error, of every version, with the JSON envelope."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InvalidIdError, _invalid_id)
-    for error in (NotFoundError, ForbiddenError, StaleCursorError, InvalidError):
+    for error in (NotFoundError, ForbiddenError, StaleCursorError, InvalidError, ClientLeftError):
         app.register_error_handler(error, _service_error)
+    app.register_error_handler(BusyError, _busy)
     app.register_error_handler(UnauthorizedError, _unauthorized)
     app.register_error_handler(ConflictError, lambda error: conflict_response(error, 409))
     app.register_error_handler(OperationalError, _database_unavailable)

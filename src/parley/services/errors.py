@@ -41,3 +41,15 @@ class InvalidError(ServiceError):
 
 class StaleCursorError(ServiceError):
     """Events after this cursor can no longer be replayed: the client must resync."""
+
+
+class BusyError(ServiceError):
+    """Too much of this work is waiting already: try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ClientLeftError(ServiceError):
+    """The client closed its connection while its request waited: nobody is listening."""

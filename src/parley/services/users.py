@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from parley import events
+from parley import events, unit_of_work
 from parley.extensions import db
 from parley.models import User
 from parley.security import hash_password, password_needs_rehash, verify_password
@@ -20,6 +20,7 @@ def create_user(nickname: str, password: str) -> User:
     """Sign a user up and make them a member of the default channel."""
     if _nickname_taken(nickname):
         raise ConflictError("nickname", NICKNAME_TAKEN)
+    unit_of_work.release_connection()  # the hash may wait for its slot
     user = User(nickname=nickname, password_hash=hash_password(password))
     with conflict_if_taken("nickname", NICKNAME_TAKEN):
         db.session.add(user)
@@ -37,12 +38,15 @@ def update_user(
     user = get_user(user_id)
     if user.id != actor_id:
         raise ForbiddenError("you can only change your own user")
+    if password is not None:
+        unit_of_work.release_connection()  # nothing written yet; the hash may wait
+        password_hash = hash_password(password)
     if nickname is not None and nickname != user.nickname:
         if _nickname_taken(nickname):
             raise ConflictError("nickname", NICKNAME_TAKEN)
         user.nickname = nickname
     if password is not None:
-        user.password_hash = hash_password(password)
+        user.password_hash = password_hash
         tokens.revoke_all(user)
     events.publish_on_commit(events.UserUpdated(user.id))
     if password is not None:  # every session ended: their sockets go too
@@ -100,6 +104,9 @@ def authenticate(nickname: str, password: str) -> User | None:
     """
     # No stored nickname holds NUL, and PostgreSQL refuses to even compare one.
     user = find_by_nickname(nickname) if nickname and "\x00" not in nickname else None
+    # The check may wait for a hashing slot: it holds no database connection meanwhile,
+    # whether the nickname exists or not (the same path, so the same time for both).
+    unit_of_work.release_connection()
     if user is None:
         verify_password(None, password)  # the same work as for a real user: no timing oracle
         return None
