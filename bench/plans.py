@@ -17,8 +17,14 @@ OUT_OF_REACH = "1000000 per minute"
 LIMITED = (
     "REQUESTS", "SIGN_IN", "SIGN_IN_FAILURES", "SIGN_IN_ACCOUNT", "SIGN_UP", "POST", "EDIT",
     "CHANNEL", "MEMBERSHIP", "READ", "REACT", "SEARCH", "JOB", "SOCKET_EVENTS",
+    "SOCKET_EVENTS_USER", "SOCKET_CONNECTS", "SOCKET_CONNECTS_USER",
 )  # fmt: skip
-BENCH_LIMITS = dict.fromkeys((f"RATE_LIMIT_{name}" for name in LIMITED), OUT_OF_REACH)
+BENCH_LIMITS = {
+    **dict.fromkeys((f"RATE_LIMIT_{name}" for name in LIMITED), OUT_OF_REACH),
+    # Thousands of sockets from one address and a few users.
+    "SOCKETS_PER_ADDRESS_MAX": "1000000",
+    "SOCKETS_PER_USER_MAX": "1000000",
+}
 
 
 def bench_plan(instances: int, run_dir: Path) -> ClusterPlan:

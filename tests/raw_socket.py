@@ -45,8 +45,9 @@ class RawSocket:
     def connect(self, namespace: str, auth: dict[str, Any] | None = None) -> str:
         """Open a namespace; the server's answer (`0<ns>,{"sid":...}` or a refusal)."""
         prefix = "" if namespace == "/" else f"{namespace},"
+        before = len(self.packets)  # an earlier connect's answer is not this one's
         self.send(f"0{prefix}{json.dumps(auth) if auth is not None else ''}")
-        return self.wait_for(lambda p: p[:1] in "04" and p[1:].startswith(prefix))
+        return self.wait_for(lambda p: p[:1] in "04" and p[1:].startswith(prefix), after=before)
 
     def emit(self, namespace: str, name: str, *args: Any, ack_id: int = 77) -> list[Any]:
         """Emit an event with an ack id; the ack's arguments."""
@@ -81,10 +82,10 @@ class RawSocket:
                 raise AssertionError(f"not done within {timeout} s")
             self._read_one(timeout)
 
-    def wait_for(self, matches: Any, timeout: float = 10.0) -> str:
-        """The first packet (received before or now) that matches."""
+    def wait_for(self, matches: Any, timeout: float = 10.0, after: int = 0) -> str:
+        """The first packet (received before or now, from the `after`-th) that matches."""
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = after
         while True:
             for packet in self.packets[seen:]:
                 if matches(packet):

@@ -53,6 +53,10 @@ export function connect(startingSeqs, connected) {
       } catch {
         /* the session ended: the app signs out */
       }
+    } else if (error?.data?.code === 429) {
+      // Too many sockets, or connects, for now: socket.io does not retry a refused
+      // namespace by itself, so try again when the server says.
+      setTimeout(() => socket.connect(), (error.data.retry_after ?? 5) * 1000);
     }
   });
   for (const name of EVENTS) socket.on(name, receive);

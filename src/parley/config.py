@@ -166,8 +166,11 @@ class Config:
     # GET /channels/<id>/events answers at most this many events at a time.
     REPLAY_PAGE_SIZE = _env_int("REPLAY_PAGE_SIZE", 500)
     # A /v2 socket resuming further behind than this in one channel is told to resync
-    # (load the history over REST) rather than replayed event by event.
+    # (load the history over REST) rather than replayed event by event; and so is every
+    # channel past REPLAY_MAX_PER_RESUME events replayed to it in all, whatever its
+    # cursors: one connect pushes that many events at most.
     REPLAY_MAX_EVENTS = _env_int("REPLAY_MAX_EVENTS", 10_000)
+    REPLAY_MAX_PER_RESUME = _env_int("REPLAY_MAX_PER_RESUME", 2_000)
     # Message history pages: the default and the largest size a client may ask for.
     HISTORY_PAGE_SIZE = _env_int("HISTORY_PAGE_SIZE", 50)
     HISTORY_PAGE_MAX = _env_int("HISTORY_PAGE_MAX", 100)
@@ -271,6 +274,19 @@ class Config:
     # often than RATE_LIMIT_SOCKET_REFUSALS is disconnected.
     RATE_LIMIT_SOCKET_EVENTS = os.environ.get("RATE_LIMIT_SOCKET_EVENTS", "30 per 10 seconds")
     RATE_LIMIT_SOCKET_REFUSALS = os.environ.get("RATE_LIMIT_SOCKET_REFUSALS", "30 per minute")
+    # Events all of one user's /v2 sockets on an instance may send together.
+    RATE_LIMIT_SOCKET_EVENTS_USER = os.environ.get(
+        "RATE_LIMIT_SOCKET_EVENTS_USER", "60 per 10 seconds"
+    )
+    # Connections (Engine.IO handshakes) an address may open, and namespaces it may
+    # connect, each counted in Redis across instances; /v2 sockets a user may connect.
+    RATE_LIMIT_SOCKET_CONNECTS = os.environ.get("RATE_LIMIT_SOCKET_CONNECTS", "120 per minute")
+    RATE_LIMIT_SOCKET_CONNECTS_USER = os.environ.get(
+        "RATE_LIMIT_SOCKET_CONNECTS_USER", "30 per minute"
+    )
+    # Sockets one address, and /v2 sockets one user, may hold on an instance at once.
+    SOCKETS_PER_ADDRESS_MAX = _env_int("SOCKETS_PER_ADDRESS_MAX", 100)
+    SOCKETS_PER_USER_MAX = _env_int("SOCKETS_PER_USER_MAX", 20)
     # Reverse proxies in front that set X-Forwarded-For (HAProxy: 1). 0: none, and the
     # client address is the connection's.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)

@@ -159,14 +159,22 @@ def consume_user_budget(scope: str, user_id: int) -> dict[str, Any] | None:
     """Take one from a user's budget outside a route (socket events): None when
     allowed, else the 429 envelope. Shares the routes' counters (Flask-Limiter keys a
     shared limit by prefix, key and scope)."""
+    wait = take(SCOPES[scope], f"user:{user_id}", scope)
+    return None if wait is None else too_many_body(wait, f"requests ({scope})")
+
+
+def take(setting: str, key: str, scope: str) -> int | None:
+    """Take one from the limit named by `setting` for `key` in `scope`, in the limits'
+    storage (Redis: shared by every instance), keyed as Flask-Limiter keys a shared
+    limit: None when allowed, else the seconds until one is free again."""
     if not limiter.enabled:
         return None
-    item: RateLimitItem = parse(current_app.config[SCOPES[scope]])
-    identifiers = (current_app.config["RATELIMIT_KEY_PREFIX"], f"user:{user_id}", scope)
+    item: RateLimitItem = parse(current_app.config[setting])
+    identifiers = (current_app.config["RATELIMIT_KEY_PREFIX"], key, scope)
     if limiter.limiter.hit(item, *identifiers):
         return None
     reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
-    return too_many_body(max(1, int(reset_at - time.time())), f"requests ({scope})")
+    return max(1, int(reset_at - time.time()))
 
 
 def add_rate_limit_headers(response: Response) -> Response:

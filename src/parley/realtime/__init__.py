@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     # Importing the handler modules registers their @socketio.on handlers.
     from parley.realtime import channel_events, emit, relay, v1, v2  # noqa: F401
     from parley.realtime.compression import DeclineWebSocketCompression
+    from parley.realtime.connection_limits import HandshakeLimit
     from parley.realtime.packet_errors import init_logging
 
     socketio.init_app(
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
         manage_session=False,
     )
     init_logging()
+    app.wsgi_app = HandshakeLimit(app.wsgi_app, app)  # type: ignore[method-assign]
     app.wsgi_app = DeclineWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
     if _async_mode() == "gevent":
         from parley.realtime.whole_frames import WholeWebSocketFrames

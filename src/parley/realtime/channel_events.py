@@ -81,19 +81,23 @@ def event_payload(view: EventView) -> dict[str, Any]:
     return payload
 
 
-def replay_to(sid: str, channel: Channel, after_seq: int) -> None:
-    """Send one socket the channel's events after its cursor, then `resumed`.
+def replay_to(sid: str, channel: Channel, after_seq: int, budget: int | None = None) -> int:
+    """Send one socket the channel's events after its cursor, then `resumed`; how many.
 
-    A cursor that cannot be replayed (pruned, from another database, or further behind
-    than REPLAY_MAX_EVENTS) gets `resync` instead. Call after the socket joined the
-    room: an event committed meanwhile then arrives live, replayed, or both, and never
-    neither; clients drop the seqs they have.
+    A cursor that cannot be replayed (pruned, from another database, further behind
+    than REPLAY_MAX_EVENTS, or than what is left of the resume's `budget`) gets
+    `resync` instead. Call after the socket joined the room: an event committed
+    meanwhile then arrives live, replayed, or both, and never neither; clients drop
+    the seqs they have.
     """
     config = current_app.config
     last = after_seq
+    behind = channel.last_seq - after_seq
     try:
-        if channel.last_seq - after_seq > config["REPLAY_MAX_EVENTS"]:
+        if behind > config["REPLAY_MAX_EVENTS"]:
             raise StaleCursorError(f"more than {config['REPLAY_MAX_EVENTS']} events to replay")
+        if budget is not None and behind > budget:
+            raise StaleCursorError("more events to replay than this connect may push")
         for page in history.replay_pages(channel, after_seq, config["REPLAY_PAGE_SIZE"]):
             for view in page:
                 _emit(view.kind.value, event_payload(view), sid)
@@ -106,9 +110,10 @@ def replay_to(sid: str, channel: Channel, after_seq: int) -> None:
             ),
             sid,
         )
-        return
+        return 0
     resumed = _resumed_schema.dump({"channel_id": channel.id, "last_seq": last})
     _emit("resumed", resumed, sid)
+    return max(0, behind)
 
 
 def holds(sid: str) -> bool:
@@ -270,12 +275,13 @@ def resume(sid: str, user_id: int, cursors: dict[int, int]) -> None:
     hidden from them, as on every REST route, 403 when it is public but not joined.
     """
     member_of = set(channels.member_channel_ids(user_id))
+    budget = current_app.config["REPLAY_MAX_PER_RESUME"]
     for channel_id, after_seq in cursors.items():
         channel = db.session.get(Channel, channel_id) if channel_id in member_of else None
         if channel is None:
             _emit("channel_unavailable", _unavailable(channel_id), sid)
         else:
-            replay_to(sid, channel, after_seq)
+            budget -= replay_to(sid, channel, after_seq, budget)
 
 
 def _unavailable(channel_id: int) -> dict[str, Any]:

@@ -3,12 +3,19 @@
 A connection lives in one process, so its budget is counted there, in memory (the
 limits library's moving window), with no round trip: a flood of events is refused as
 cheaply as it arrives. The budget belongs to the Engine.IO connection, whatever
-namespaces it opened. An event over budget is acknowledged with a 429; a connection
-refused more than RATE_LIMIT_SOCKET_REFUSALS times within that limit's window is
-closed (every namespace, the transport too: opening the namespace again on the same
-connection would otherwise start a fresh budget).
+namespaces it opened; a /v2 socket's events also draw on its user's budget, shared by
+all their sockets on the instance (RATE_LIMIT_SOCKET_EVENTS_USER). An event over
+budget is acknowledged with a 429; a connection refused more than
+RATE_LIMIT_SOCKET_REFUSALS times within that limit's window is closed (every namespace,
+the transport too: opening the namespace again on the same connection would otherwise
+start a fresh budget).
 Writes also draw on the user's budget for that write, shared with REST
 (parley.rate_limits.consume_user_budget).
+
+What no client of Parley ever sends (an event named after a lifecycle event, a packet
+that does not decode) is a strike: the first is logged, and a connection's
+STRIKES_MAX-th closes it, logged once more, so a flood of them costs a few acks and two
+log lines.
 """
 
 import functools
@@ -17,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from cachetools import TTLCache
 from flask import current_app, request
 from flask_socketio import disconnect
 from limits import parse
@@ -31,6 +39,9 @@ log = logging.getLogger(__name__)
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 _window = MovingWindowRateLimiter(MemoryStorage())
+STRIKES_MAX = 3
+# Strikes by connection; a connection closed or gone is forgotten within the hour.
+_strikes: TTLCache[str, int] = TTLCache(maxsize=100_000, ttl=3600)
 
 
 def on_client_event(
@@ -64,7 +75,12 @@ def _over_budget(namespace: str) -> dict[str, Any] | None:
     manager = socketio.server.manager
     connection: str = manager.eio_sid_from_sid(sid, namespace)
     events = parse(current_app.config["RATE_LIMIT_SOCKET_EVENTS"])
-    if _window.hit(events, "socket-events", connection):
+    within = _window.hit(events, "socket-events", connection)
+    owner = _owner_room(sid, namespace)
+    if within and owner is not None:  # and within the budget of all the user's sockets
+        shared = parse(current_app.config["RATE_LIMIT_SOCKET_EVENTS_USER"])
+        within = _window.hit(shared, "socket-events-user", owner)
+    if within:
         return None
     refusals = parse(current_app.config["RATE_LIMIT_SOCKET_REFUSALS"])
     # Events already read from the connection may still arrive after it was closed.
@@ -76,3 +92,24 @@ def _over_budget(namespace: str) -> dict[str, Any] | None:
         socketio.server.eio.disconnect(connection)
     reset_at = _window.get_window_stats(events, "socket-events", connection).reset_time
     return too_many_body(max(1, int(reset_at - time.time())), "events from this socket")
+
+
+def _owner_room(sid: str, namespace: str) -> str | None:
+    """The room of the user whose socket this is (/v2 sockets join one), if any."""
+    rooms = socketio.server.manager.get_rooms(sid, namespace)
+    return next((room for room in rooms if room.startswith("user:")), None)
+
+
+def strike(connection: str, what: str) -> bool:
+    """Count something no client should send against its Engine.IO connection; log the
+    first, and close the connection at the STRIKES_MAX-th. Whether it was closed."""
+    count = _strikes.get(connection, 0) + 1
+    _strikes[connection] = count
+    if count == 1:
+        log.warning("connection %s sent %s", connection, what)
+    if count < STRIKES_MAX:
+        return False
+    if count == STRIKES_MAX:
+        log.warning("closed connection %s: %d things no client sends", connection, count)
+        socketio.server.eio.disconnect(connection)
+    return True

@@ -17,6 +17,7 @@ from flask import request
 
 from parley.api.errors import error_body
 from parley.extensions import socketio
+from parley.realtime import connection_limits, event_limits
 from parley.unit_of_work import socket_unit
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ def is_client_event(namespace: str) -> bool:
 
 def on_lifecycle(event: str, namespace: str) -> Callable[[Handler], Handler]:
     """Register a `connect` or `disconnect` handler, run as one unit of work, that a
-    client's event of the same name cannot run: the client's ack gets a 400 instead."""
+    client's event of the same name cannot run: the client's ack gets a 400 instead.
+    A connect is admitted only within the connection limits, and counted while open."""
 
     def register(handler: Handler) -> Handler:
         unit = socket_unit(handler)
@@ -40,11 +42,27 @@ def on_lifecycle(event: str, namespace: str) -> Callable[[Handler], Handler]:
         @functools.wraps(handler)
         def guarded(*args: Any) -> Any:
             if is_client_event(namespace):
-                log.warning("refused a client event named %r on %s", event, namespace)
-                return error_body(400, f"'{event}' is a connection event; clients cannot send it.")
-            return unit(*args)
+                return _refuse_client_event(event, namespace)
+            sid: str = request.sid  # type: ignore[attr-defined]
+            if event == "disconnect":
+                connection_limits.disconnected(sid, namespace)
+                return unit(*args)
+            connection_limits.admit(namespace)
+            admitted = unit(*args)
+            if admitted is not False:
+                connection_limits.connected(sid, namespace)
+            return admitted
 
         socketio.on(event, namespace=namespace)(guarded)
         return handler
 
     return register
+
+
+def _refuse_client_event(event: str, namespace: str) -> dict[str, Any]:
+    """The 400 ack of a client event named after a lifecycle event, a strike against
+    its connection."""
+    sid: str = request.sid  # type: ignore[attr-defined]
+    connection: str = socketio.server.manager.eio_sid_from_sid(sid, namespace)
+    event_limits.strike(connection, f"an event named {event!r} on {namespace}")
+    return error_body(400, f"'{event}' is a connection event; clients cannot send it.")

@@ -68,6 +68,12 @@ def post_message(data: object = None, token: object = None) -> Ack:
     return body
 
 
+@on_lifecycle("connect", V1_NAMESPACE)
+def on_connect(auth: object = None) -> None:
+    """Admit a Flack socket (anonymous until ping_user names its user) within the
+    connection limits."""
+
+
 @on_lifecycle("disconnect", V1_NAMESPACE)
 def on_disconnect(*reason: object) -> None:
     """A socket that had pinged its user takes the user offline, as in Flack."""

@@ -20,6 +20,7 @@ from parley.api.errors import error_body, service_error_body, validation_error_b
 from parley.extensions import db, socketio
 from parley.models import Membership, SocketSession, TokenKind, User
 from parley.rate_limits import consume_user_budget
+from parley.realtime import connection_limits
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume, user_room
 from parley.realtime.event_limits import on_client_event
 from parley.realtime.lifecycle import on_lifecycle
@@ -61,6 +62,7 @@ def connect(auth: object = None) -> None:
     if token is None:
         raise _refusal(error_body(401, "Send a live access token as auth.token."))
     sid, user_id = request.sid, token.user_id  # type: ignore[attr-defined]
+    connection_limits.admit_user(user_id, V2_NAMESPACE, user_room(user_id))
     sockets.register(sid, token)
     join_room(user_room(user_id))  # typing hints skip the typist's own devices
     for channel_id in channels.member_channel_ids(user_id):
