@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from plans import BENCH_LIMITS, POSTGRES, REDIS_URL, ROOT
 from reporting import say
+from sign_in_storm import Prober
 from tests.servers import parley_server, server_env
 from tests.v2_clients import Member
 
@@ -122,42 +122,6 @@ def seed_postgres(url: str) -> None:
         conn.execute("ANALYZE")
 
 
-class Poller(threading.Thread):
-    """GET /api/v2/users/me every POLL_INTERVAL on one keep-alive connection; each
-    answer's start time and latency (ms)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__(daemon=True)
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.samples: list[tuple[float, float]] = []
-        self.stopping = threading.Event()
-        self.failure: BaseException | None = None
-
-    def run(self) -> None:
-        """Poll until stopped; a failure is kept for the caller."""
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-        try:
-            next_at = time.monotonic()
-            while not self.stopping.is_set():
-                time.sleep(max(0.0, next_at - time.monotonic()))
-                started = time.monotonic()
-                connection.request("GET", "/api/v2/users/me", headers=self.headers)
-                response = connection.getresponse()
-                response.read()
-                if response.status != 200:
-                    raise RuntimeError(f"/users/me answered {response.status}")
-                self.samples.append((started, (time.monotonic() - started) * 1000))
-                next_at = max(next_at + POLL_INTERVAL, time.monotonic())
-        except Exception as error:  # reported by the caller, once the round ends
-            self.failure = error
-        finally:
-            connection.close()
-
-    def between(self, start: float, end: float) -> list[float]:
-        """The latencies of the polls sent in [start, end)."""
-        return [latency for sent, latency in self.samples if start <= sent < end]
-
-
 def burst(token: str, paths: list[str]) -> tuple[list[float], int]:
     """REQUESTS requests one after another on one connection, cycling through `paths`:
     their latencies (ms), and how many failed (not 200, or a search that found nothing)."""
@@ -218,7 +182,8 @@ def one_round(base: str, database: str, n: int) -> dict[str, Any]:
     """BURSTS times: quiet, a fresh user's searches at the limit, quiet, the same user's
     control burst of GET /users/me; the bystander polling throughout."""
     bystander = Member(base)
-    poller = Poller(bystander.token)
+    headers = {"Authorization": f"Bearer {bystander.token}"}
+    poller = Prober(base, "/api/v2/users/me", headers, POLL_INTERVAL)
     poller.start()
     polls: dict[str, list[float]] = {"quiet": [], "search": [], "control": []}
     answers: dict[str, list[float]] = {"search": [], "control": []}

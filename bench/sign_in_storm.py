@@ -77,12 +77,19 @@ def summarize(latencies: list[float]) -> Probe:
 
 
 class Prober(threading.Thread):
-    """GET /healthz every PROBE_INTERVAL on one keep-alive connection, until stopped;
-    each answer's start time and latency."""
+    """GET `path` (/healthz) every `interval` (PROBE_INTERVAL) on one keep-alive
+    connection, until stopped; each answer's start time and latency."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        path: str = "/healthz",
+        headers: dict[str, str] | None = None,
+        interval: float = PROBE_INTERVAL,
+    ) -> None:
         super().__init__(daemon=True)
         self.url = urlsplit(url)
+        self.path, self.headers, self.interval = path, headers or {}, interval
         self.samples: list[tuple[float, float]] = []
         self.stopping = threading.Event()
         self.failure: BaseException | None = None
@@ -97,13 +104,13 @@ class Prober(threading.Thread):
             while not self.stopping.is_set():
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 started = time.monotonic()
-                connection.request("GET", "/healthz")
+                connection.request("GET", self.path, headers=self.headers)
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
-                    raise RuntimeError(f"/healthz answered {response.status}")
+                    raise RuntimeError(f"{self.path} answered {response.status}")
                 self.samples.append((started, (time.monotonic() - started) * 1000))
-                next_at += PROBE_INTERVAL
+                next_at += self.interval
         except Exception as error:  # reported by the caller, once the round ends
             self.failure = error
         finally:

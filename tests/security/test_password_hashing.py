@@ -146,16 +146,20 @@ def open_transactions(database_url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def one_slot_host(env: dict[str, str], folder: Path, queue: int) -> dict[str, str]:
+    """A host's settings: one hashing slot (lock files in `folder`), a queue of `queue`."""
+    return {
+        **env,
+        "PARLEY_INSTANCE_PATH": str(folder),
+        "PASSWORD_HASHING_SLOTS": "1",
+        "PASSWORD_HASHING_QUEUE_MAX": str(queue),
+    }
+
+
 def test_waiting_sign_ins_hold_no_connection_and_their_queue_is_bounded(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    host = {
-        **env,
-        "PARLEY_INSTANCE_PATH": str(tmp_path),
-        "PASSWORD_HASHING_SLOTS": "1",
-        "PASSWORD_HASHING_QUEUE_MAX": str(QUEUE_MAX),
-    }
-    with parley_server(host) as url:
+    with parley_server(one_slot_host(env, tmp_path, QUEUE_MAX)) as url:
         ada = Member(url)  # signed up and in before the slot is taken
         guesses = Guesses(url)
         with HashingSlots(tmp_path, 1).held():
@@ -177,13 +181,8 @@ def test_waiting_sign_ins_hold_no_connection_and_their_queue_is_bounded(
 def test_a_waiting_sign_in_whose_client_left_is_dropped(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    host = {
-        **env,
-        "PARLEY_INSTANCE_PATH": str(tmp_path),
-        "PASSWORD_HASHING_SLOTS": "1",
-        "PASSWORD_HASHING_QUEUE_MAX": "1",
-    }
     log = tmp_path / "server.log"
+    host = one_slot_host(env, tmp_path, 1)
     with parley_server(host, log=log) as url, HashingSlots(tmp_path, 1).held():
         port = int(url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port)) as gone:

@@ -79,7 +79,7 @@ def test_a_push_names_users_and_states_only(
         lambda e: e[0] == "presence" and bob.user.id in [u["user_id"] for u in e[1]["users"]]
     )
     for user in push["users"]:
-        assert set(user) == {"user_id", "presence", "last_seen_at", "last_active_at"}
+        assert set(user) == {"user_id", "presence", "last_seen_at"}
 
 
 @pytest.fixture

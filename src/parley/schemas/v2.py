@@ -66,7 +66,8 @@ class SignUpSchema(V2Schema):
 
 
 class UserSchema(V2Schema):
-    """A user as others see them."""
+    """A user as every signed-in user sees them: presence is the server's to see, as
+    Mattermost and Slack show status to the whole workspace."""
 
     id = fields.Integer(dump_only=True)
     nickname = fields.String(dump_only=True)
@@ -75,8 +76,14 @@ class UserSchema(V2Schema):
         dump_only=True, metadata={"description": '"online", "away" (idle) or "offline".'}
     )
     last_seen_at = fields.DateTime(dump_only=True)
-    last_active_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
+
+
+class MeSchema(UserSchema):
+    """You, as you see yourself: also when you last did anything (input, a request),
+    which nobody else is shown."""
+
+    last_active_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class TokenPairSchema(V2Schema):
@@ -479,7 +486,6 @@ class PresenceSchema(V2Schema):
     user_id = fields.Integer(attribute="id", dump_only=True)
     presence = fields.String(dump_only=True)
     last_seen_at = fields.DateTime(dump_only=True)
-    last_active_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class PresenceUsersSchema(V2Schema):

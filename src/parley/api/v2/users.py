@@ -11,6 +11,7 @@ from parley.rate_limits import per_address
 from parley.schemas.v2 import (
     MentionListSchema,
     MentionQuerySchema,
+    MeSchema,
     SignUpSchema,
     UserSchema,
     UsersPageSchema,
@@ -46,7 +47,7 @@ def list_users(query: dict[str, Any]) -> object:
 
 @bp.get("/users/me")
 @authenticate(access_auth)
-@response(user_schema)
+@response(MeSchema())
 def me() -> object:
     """The signed-in user."""
     return current_user()
