@@ -187,6 +187,10 @@ class Config:
     )
     # Seconds one page's fetch may take in all: connections, redirects, headers, body.
     LINK_PREVIEW_DEADLINE = _env_int("LINK_PREVIEW_DEADLINE", 10)
+    # Seconds all of one message's pages may take, and all of one author's pages within
+    # a minute (counted across workers): one author's slow links cannot hold the queue.
+    LINK_PREVIEW_MESSAGE_SECONDS = _env_int("LINK_PREVIEW_MESSAGE_SECONDS", 10)
+    LINK_PREVIEW_AUTHOR_SECONDS = _env_int("LINK_PREVIEW_AUTHOR_SECONDS", 20)
 
     # Users not seen for PRESENCE_TIMEOUT seconds go offline, those online but not active
     # for PRESENCE_AWAY_SECONDS go away; beat sweeps this often. A /v2 socket's pushes

@@ -33,8 +33,11 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 REDIRECTS = {301, 302, 303, 307, 308}
-# IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, RFC 6052/8215).
-_NAT64 = [ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48")]
+# The well-known NAT64 prefix (RFC 6052) carries an IPv4 address in its last 32 bits and
+# is judged by it. The local-use prefix 64:ff9b:1::/48 (RFC 8215) is not: what it
+# translates to is the local network's choice, so it is refused whole unless an operator
+# allows it (LINK_PREVIEW_ALLOWED_NETWORKS).
+_NAT64 = [ipaddress.IPv6Network("64:ff9b::/96")]
 
 
 class FetchRefusedError(Exception):

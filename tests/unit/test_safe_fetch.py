@@ -29,6 +29,7 @@ REFUSED = [
     "::1", "::", "fe80::1", "fc00::1", "fd12::1", "ff02::1",
     "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::7f00:1",
     "2002:7f00:1::", "::127.0.0.1", "2001:db8::1",
+    "64:ff9b:1::808:808", "64:ff9b:1:a::808:808",  # local-use NAT64, even of a public IPv4
 ]  # fmt: skip
 ALLOWED = ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
 
@@ -36,6 +37,13 @@ ALLOWED = ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
 @pytest.mark.parametrize("address", REFUSED)
 def test_internal_addresses_are_refused(address: str) -> None:
     assert not is_allowed_address(ipaddress.ip_address(address))
+
+
+def test_local_use_nat64_is_allowed_only_where_the_operator_allows_it() -> None:
+    local_use = ipaddress.ip_address("64:ff9b:1::808:808")
+
+    assert is_allowed_address(local_use, [ipaddress.ip_network("64:ff9b:1::/48")])
+    assert is_allowed_address(ipaddress.ip_address("64:ff9b::808:808"))  # well-known: 8.8.8.8
 
 
 @pytest.mark.parametrize("address", ALLOWED)

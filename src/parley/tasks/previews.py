@@ -2,7 +2,9 @@
 
 import ipaddress
 import logging
+import time
 
+import redis
 from celery import shared_task
 from flask import current_app
 
@@ -27,14 +29,55 @@ def preview_links(message_id: int) -> int:
     message = db.session.get(Message, message_id)
     if message is None or message.deleted_at is not None or message.previews is not None:
         return 0
-    source, html = message.source, message.html
+    source, html, budget = message.source, message.html, FetchBudget(message.user_id)
     db.session.commit()  # no transaction stays open during the fetches
     allowed = [ipaddress.ip_network(n) for n in current_app.config["LINK_PREVIEW_ALLOWED_NETWORKS"]]
-    limits = Limits(total_timeout=current_app.config["LINK_PREVIEW_DEADLINE"])
-    found = (preview_of(url, limits, allowed) for url in links_to_preview(html))
-    previews = [preview.to_json() for preview in found if preview is not None]
+    previews = []
+    for url in links_to_preview(html):
+        seconds = budget.available()
+        if seconds <= 0:
+            log.warning("link previews of message %s cut short: its time is spent", message_id)
+            break
+        started = time.monotonic()
+        preview = preview_of(url, Limits(total_timeout=seconds), allowed)
+        budget.spend(time.monotonic() - started)
+        if preview is not None:
+            previews.append(preview.to_json())
     messages.store_previews(message_id, source, previews)
     return len(previews)
+
+
+class FetchBudget:
+    """The fetch time one message's previews may take: LINK_PREVIEW_DEADLINE per page,
+    LINK_PREVIEW_MESSAGE_SECONDS for all of the message's pages, and what is left of its
+    author's LINK_PREVIEW_AUTHOR_SECONDS a minute (counted in Redis, across workers), so
+    that slow pages cannot let one message, or one author, hold the preview worker."""
+
+    def __init__(self, author_id: int) -> None:
+        config = current_app.config
+        self.deadline = time.monotonic() + float(config["LINK_PREVIEW_MESSAGE_SECONDS"])
+        self.page_seconds = float(config["LINK_PREVIEW_DEADLINE"])
+        self.author_seconds = float(config["LINK_PREVIEW_AUTHOR_SECONDS"])
+        minute = int(time.time() // 60)
+        self.key = f"{config['REDIS_KEY_PREFIX']}preview-seconds:{author_id}:{minute}"
+        url = config["REDIS_URL"]
+        self.redis = redis.Redis.from_url(url) if url else None
+
+    def available(self) -> float:
+        """Seconds the next page may take (0 or less: none)."""
+        left = min(self.page_seconds, self.deadline - time.monotonic())
+        if self.redis is not None:
+            spent = float(self.redis.get(self.key) or 0)
+            left = min(left, self.author_seconds - spent)
+        return left
+
+    def spend(self, seconds: float) -> None:
+        """Count a fetch's time against the author's minute."""
+        if self.redis is not None:
+            with self.redis.pipeline() as pipe:
+                pipe.incrbyfloat(self.key, seconds)
+                pipe.expire(self.key, 120)
+                pipe.execute()
 
 
 def preview_of(url: str, limits: Limits, allowed: list[Network]) -> Preview | None:
