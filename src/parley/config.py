@@ -274,6 +274,10 @@ class Config:
     # Read markers moved: a client marks as it scrolls, at most about once a second.
     RATE_LIMIT_READ = os.environ.get("RATE_LIMIT_READ", "120 per minute")
     RATE_LIMIT_JOB = os.environ.get("RATE_LIMIT_JOB", "60 per minute")
+    # @channel and @here that notify, per author and channel (past it they stay text),
+    # and only in channels of at most CHANNEL_MENTION_MAX_MEMBERS members.
+    RATE_LIMIT_CHANNEL_MENTIONS = os.environ.get("RATE_LIMIT_CHANNEL_MENTIONS", "3 per 10 minutes")
+    CHANNEL_MENTION_MAX_MEMBERS = _env_int("CHANNEL_MENTION_MAX_MEMBERS", 1000)
     # Events one socket may send, counted by its own process; a socket refused more
     # often than RATE_LIMIT_SOCKET_REFUSALS is disconnected.
     RATE_LIMIT_SOCKET_EVENTS = os.environ.get("RATE_LIMIT_SOCKET_EVENTS", "30 per 10 seconds")

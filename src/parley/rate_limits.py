@@ -28,10 +28,11 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_limiter import RequestLimit, RouteLimit
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from limits import RateLimitItem, parse
+from limits import parse
 
 from parley.api.auth import current_user_id
 from parley.api.errors import error_body
+from parley.budgets import take
 from parley.extensions import limiter
 from parley.redis_urls import for_limits
 
@@ -161,20 +162,6 @@ def consume_user_budget(scope: str, user_id: int) -> dict[str, Any] | None:
     shared limit by prefix, key and scope)."""
     wait = take(SCOPES[scope], f"user:{user_id}", scope)
     return None if wait is None else too_many_body(wait, f"requests ({scope})")
-
-
-def take(setting: str, key: str, scope: str) -> int | None:
-    """Take one from the limit named by `setting` for `key` in `scope`, in the limits'
-    storage (Redis: shared by every instance), keyed as Flask-Limiter keys a shared
-    limit: None when allowed, else the seconds until one is free again."""
-    if not limiter.enabled:
-        return None
-    item: RateLimitItem = parse(current_app.config[setting])
-    identifiers = (current_app.config["RATELIMIT_KEY_PREFIX"], key, scope)
-    if limiter.limiter.hit(item, *identifiers):
-        return None
-    reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
-    return max(1, int(reset_at - time.time()))
 
 
 def add_rate_limit_headers(response: Response) -> Response:

@@ -75,7 +75,7 @@ def _mention(state: StateInline, silent: bool) -> bool:
         if pos + 1 + end < state.posMax and _is_word(src[pos + 1 + end]):
             continue  # the name would end inside a word
         name = after[:end]
-        if name in CHANNEL_WIDE:
+        if name in CHANNEL_WIDE and state.env.get("channel_wide_allowed", True):
             meta: dict[str, object] = {"channel_wide": name}
         elif name in members:
             meta = {"user_id": members[name]}
@@ -119,14 +119,17 @@ def render_markdown(source: str) -> str:
     return render_message(source, {}).html
 
 
-def render_message(source: str, members: Mapping[str, int]) -> Rendered:
-    """Render a message's Markdown, its mentions of `members` (nickname -> id) and of
-    @channel / @here included, and sanitize the result with an allow-list.
+def render_message(
+    source: str, members: Mapping[str, int], *, channel_wide: bool = True
+) -> Rendered:
+    """Render a message's Markdown, its mentions of `members` (nickname -> id) and, if
+    `channel_wide`, of @channel / @here (else they stay text), and sanitize the result
+    with an allow-list.
 
     A one-paragraph message renders without its <p> wrapper, as Flack's did
     ("hello *world*!" becomes "hello <em>world</em>!").
     """
-    env: dict[str, object] = {"members": members}
+    env: dict[str, object] = {"members": members, "channel_wide_allowed": channel_wide}
     tokens = _markdown.parse(source, env)
     if [token.type for token in tokens] == ["paragraph_open", "inline", "paragraph_close"]:
         tokens = tokens[1:2]

@@ -17,8 +17,9 @@ import orjson
 from flask import Flask, current_app, request
 from flask_socketio import ConnectionRefusedError as Refused
 
+from parley.budgets import take
 from parley.extensions import limiter, socketio
-from parley.rate_limits import take, too_many_body
+from parley.rate_limits import too_many_body
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

@@ -10,17 +10,44 @@ the other.
 
 from collections.abc import Sequence
 
+from flask import current_app
 from sqlalchemy import ScalarSelect, delete, func, insert, or_, select
 
 from parley import events
+from parley.budgets import take
 from parley.extensions import db
 from parley.models import Membership, Mention, Message, User
-from parley.rendering import Rendered, mention_candidates, render_message
+from parley.rendering import CHANNEL_WIDE, Rendered, mention_candidates, render_message
 
 
-def render(channel_id: int, source: str) -> Rendered:
-    """Render a message of the channel, its mentions of the channel's members included."""
-    return render_message(source, members_named(channel_id, source))
+def render(channel_id: int, source: str, author_id: int, before: str = "") -> Rendered:
+    """Render a message of the channel, its mentions of the channel's members included;
+    `before`: the HTML of the message this edits, if it does."""
+    wide = _may_name_everyone(channel_id, source, author_id, before)
+    return render_message(source, members_named(channel_id, source), channel_wide=wide)
+
+
+def _may_name_everyone(channel_id: int, source: str, author_id: int, before: str) -> bool:
+    """Whether @channel / @here in the source mention (else they stay text): in a
+    channel of at most CHANNEL_MENTION_MAX_MEMBERS members, within the author's
+    RATE_LIMIT_CHANNEL_MENTIONS in that channel. An edit keeping one its message
+    already made draws on nothing (its members were told already)."""
+    asked = [wide for wide in CHANNEL_WIDE if f"@{wide}" in source]
+    if not asked or all(_names_everyone(before, wide) for wide in asked):
+        return True
+    members = db.session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.channel_id == channel_id)
+    )
+    if (members or 0) > current_app.config["CHANNEL_MENTION_MAX_MEMBERS"]:
+        return False
+    key = f"user:{author_id}:channel:{channel_id}"
+    return take("RATE_LIMIT_CHANNEL_MENTIONS", key, "channel-mentions") is None
+
+
+def _names_everyone(html: str, wide: str) -> bool:
+    """Whether rendered HTML holds the @channel or @here element (in sanitized HTML a
+    "<" always starts an element: text cannot forge one)."""
+    return f'<span class="mention" data-mention="{wide}">' in html
 
 
 def members_named(channel_id: int, source: str) -> dict[str, int]:

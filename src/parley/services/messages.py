@@ -45,7 +45,7 @@ def send_message(
             return original, False
     if thread_root_id is not None:
         replies.check_root(channel_id, thread_root_id)
-    rendered = mentions.render(channel_id, source)
+    rendered = mentions.render(channel_id, source, author_id)
     fields = {
         "channel_id": channel_id,
         "user_id": author_id,
@@ -83,7 +83,7 @@ def edit_message(editor_id: int, channel_id: int, message_id: int, source: str) 
     """Replace a message's source; only its author may."""
     message = visible_message(editor_id, channel_id, message_id)
     _check_author(message, editor_id, "edit")
-    rendered = mentions.render(message.channel_id, source)
+    rendered = mentions.render(message.channel_id, source, editor_id, before=message.html)
     message.source = source
     message.html = rendered.html
     message.previews = None  # made again for the new source's links
