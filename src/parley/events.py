@@ -165,7 +165,9 @@ class ReadMarkerMoved:
 
 @dataclass(frozen=True)
 class MembersMentioned:
-    """A message named these members (at its post, or an edit added them).
+    """A message named these members (at its post, or an edit added them); those of
+    them in `told_before` it had named before an earlier edit dropped them: their counts
+    rose, but they are not notified again.
 
     No ``seq`` of its own: the message's event has it, and this one follows it.
     """
@@ -173,6 +175,7 @@ class MembersMentioned:
     message_id: int
     channel_id: int
     user_ids: tuple[int, ...]
+    told_before: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

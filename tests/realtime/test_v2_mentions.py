@@ -75,3 +75,27 @@ def test_a_mention_posted_over_the_socket_is_stored_with_its_message(
     assert mention["message"]["id"] == ack["message"]["id"]
     listed = bob.call("GET", "/users/me/mentions").json["messages"]
     assert [m["id"] for m in listed] == [ack["message"]["id"]]
+
+
+def test_an_edit_that_restores_a_name_counts_it_again_without_a_second_mention(
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
+) -> None:
+    ada, bob = (Caller(client, make_user(name)) for name in ("ada", "bob"))
+    room = ada.channel("room")
+    bob.call("PUT", f"/channels/{room}/members/me")
+    bob_socket = open_as(app, client, bob, opened)
+    message = ada.post(room, "@bob lunch?", "m1").json
+    path = f"/channels/{room}/messages/{message['id']}"
+    bob_socket.wait_for(lambda e: e[0] == "mention")
+
+    ada.call("PATCH", path, {"source": "lunch?"})
+    bob_socket.wait_for(lambda e: e[0] == "read_marker")
+    ada.call("PATCH", path, {"source": "@bob lunch!"})
+    _, restored = bob_socket.wait_for(
+        lambda e: e[0] == "read_marker" and e[1]["mention_count"] == 1
+    )
+
+    assert len(named(bob_socket, "mention")) == 1  # told once, at the post
+    assert restored["mention_count"] == 1
+    listed = bob.call("GET", "/users/me/mentions").json["messages"]
+    assert [m["source"] for m in listed] == ["@bob lunch!"]

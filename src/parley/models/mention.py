@@ -12,8 +12,9 @@ from parley.models.base import UTCDateTime, utcnow
 class Mention(Base):
     """A member named by a message (by nickname, @channel or @here), at its seq.
 
-    Rows go with the message: an edit makes them what the new text names, and a
-    deletion takes them away.
+    Rows go with the message: an edit makes them what the new text names (a name it
+    drops is kept as withdrawn, so that restoring it does not notify its member again),
+    and a deletion takes them away.
     """
 
     __tablename__ = "mentions"
@@ -31,6 +32,8 @@ class Mention(Base):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while an edit has dropped the name: the mention neither counts nor is listed.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Mention user={self.user_id} message={self.message_id}>"

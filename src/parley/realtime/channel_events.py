@@ -205,9 +205,12 @@ def _push_thread_read(moved: events.ThreadReadMoved) -> None:
 
 def _push_mentions(change: events.MembersMentioned | events.MentionsWithdrawn) -> None:
     """Tell each named (or no longer named) member's sockets held here, with their
-    counts in the channel read afresh: `mention` with the message, or `read_marker`."""
-    message = None
+    counts in the channel read afresh: `mention` with the message, or `read_marker`
+    (named no more, or named again by an edit that restored the name: told once)."""
+    message: Message | None = None
+    told_before: tuple[int, ...] = ()
     if isinstance(change, events.MembersMentioned):
+        told_before = change.told_before
         message = db.session.get(Message, change.message_id)
         if message is not None and message.deleted_at is not None:
             message = None  # deleted since: the counts alone, as its withdrawal will
@@ -219,7 +222,7 @@ def _push_mentions(change: events.MembersMentioned | events.MentionsWithdrawn) -
         state = read_markers.read_state(user_id, change.channel_id) if sids else None
         if state is None:  # no socket here, or not a member any more
             continue
-        if message is None:
+        if message is None or user_id in told_before:
             payload, kind = _read_state_schema.dump(state), "read_marker"
         else:
             kind = "mention"

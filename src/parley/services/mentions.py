@@ -9,14 +9,16 @@ the other.
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, delete, func, insert, or_, select
+from sqlalchemy import ScalarSelect, delete, func, insert, or_, select, update
 
 from parley import events
 from parley.budgets import take
 from parley.extensions import db
 from parley.models import Membership, Mention, Message, User
+from parley.models.base import utcnow
 from parley.rendering import CHANNEL_WIDE, Rendered, mention_candidates, render_message
 
 
@@ -68,9 +70,17 @@ def record(message: Message, rendered: Rendered) -> None:
     get `mention`) and who was dropped (their counts fell). Call in the message's
     transaction, after it is flushed."""
     named = set(_recipients(message, rendered))
-    held = set(db.session.scalars(select(Mention.user_id).where(Mention.message_id == message.id)))
+    rows = db.session.execute(
+        select(Mention.user_id, Mention.withdrawn_at).where(Mention.message_id == message.id)
+    ).all()
+    held = {user_id for user_id, withdrawn_at in rows if withdrawn_at is None}
+    told_before = {user_id for user_id, withdrawn_at in rows if withdrawn_at is not None}
     added, dropped = sorted(named - held), sorted(held - named)
-    if added:
+    new, restored = (
+        [u for u in added if u not in told_before],
+        [u for u in added if u in told_before],
+    )
+    if new:
         db.session.execute(
             insert(Mention),
             [
@@ -81,14 +91,22 @@ def record(message: Message, rendered: Rendered) -> None:
                     "seq": message.seq,
                     "created_at": message.updated_at,
                 }
-                for user_id in added
+                for user_id in new
             ],
         )
+    if restored:
+        _mark(message, restored, withdrawn_at=None)
+    if added:
         events.publish_on_commit(
-            events.MembersMentioned(message.id, message.channel_id, tuple(added))
+            events.MembersMentioned(
+                message.id, message.channel_id, tuple(added), told_before=tuple(restored)
+            )
         )
     if dropped:
-        _drop(message, dropped)
+        _mark(message, dropped, withdrawn_at=utcnow())
+        events.publish_on_commit(
+            events.MentionsWithdrawn(message.id, message.channel_id, tuple(dropped))
+        )
 
 
 def withdraw(message: Message) -> None:
@@ -102,12 +120,11 @@ def withdraw(message: Message) -> None:
         )
 
 
-def _drop(message: Message, user_ids: Sequence[int]) -> None:
+def _mark(message: Message, user_ids: Sequence[int], withdrawn_at: datetime | None) -> None:
     db.session.execute(
-        delete(Mention).where(Mention.message_id == message.id, Mention.user_id.in_(user_ids))
-    )
-    events.publish_on_commit(
-        events.MentionsWithdrawn(message.id, message.channel_id, tuple(user_ids))
+        update(Mention)
+        .where(Mention.message_id == message.id, Mention.user_id.in_(user_ids))
+        .values(withdrawn_at=withdrawn_at)
     )
 
 
@@ -144,7 +161,11 @@ def mentions_of(user_id: int, *, before: int | None, limit: int) -> tuple[Sequen
             Membership,
             (Membership.channel_id == Mention.channel_id) & (Membership.user_id == user_id),
         )
-        .where(Mention.user_id == user_id, Message.deleted_at.is_(None))
+        .where(
+            Mention.user_id == user_id,
+            Mention.withdrawn_at.is_(None),
+            Message.deleted_at.is_(None),
+        )
         .order_by(Mention.message_id.desc())
         .limit(limit + 1)
     )
@@ -164,6 +185,7 @@ def mention_count_of(user_id: int) -> ScalarSelect[int]:
             Mention.user_id == user_id,
             Mention.channel_id == Membership.channel_id,
             Mention.seq > Membership.last_read_seq,
+            Mention.withdrawn_at.is_(None),
         )
         .correlate(Membership)
         .scalar_subquery()
