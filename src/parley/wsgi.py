@@ -7,6 +7,12 @@ from gevent import monkey
 
 monkey.patch_all()
 
+import gc  # noqa: E402
+
 from parley import create_app  # noqa: E402 -- must come after patching
 
 app = create_app()
+# What the app made at start lives as long as the process: frozen, the collector's full
+# passes no longer walk it. Each walked it in about 90 ms on this worker's one thread,
+# stalling every request and socket (bench/README.md, "Search's cost to a bystander").
+gc.freeze()
