@@ -115,5 +115,7 @@ class RawSocket:
         return bool(self.ws.connected)
 
     def close(self) -> None:
-        """Close the WebSocket."""
+        """Close the WebSocket, and its socket even when the server closed it first
+        (websocket-client's close() then returns at once and leaves the socket open)."""
         self.ws.close()
+        self.ws.shutdown()
