@@ -170,7 +170,7 @@ class Config:
     # channel past REPLAY_MAX_PER_RESUME events replayed to it in all, whatever its
     # cursors: one connect pushes that many events at most.
     REPLAY_MAX_EVENTS = _env_int("REPLAY_MAX_EVENTS", 10_000)
-    REPLAY_MAX_PER_RESUME = _env_int("REPLAY_MAX_PER_RESUME", 2_000)
+    REPLAY_MAX_PER_RESUME = _env_int("REPLAY_MAX_PER_RESUME", 1_000)
     # Message history pages: the default and the largest size a client may ask for.
     HISTORY_PAGE_SIZE = _env_int("HISTORY_PAGE_SIZE", 50)
     HISTORY_PAGE_MAX = _env_int("HISTORY_PAGE_MAX", 100)
@@ -290,7 +290,7 @@ class Config:
     # connect, each counted in Redis across instances; /v2 sockets a user may connect.
     RATE_LIMIT_SOCKET_CONNECTS = os.environ.get("RATE_LIMIT_SOCKET_CONNECTS", "120 per minute")
     RATE_LIMIT_SOCKET_CONNECTS_USER = os.environ.get(
-        "RATE_LIMIT_SOCKET_CONNECTS_USER", "30 per minute"
+        "RATE_LIMIT_SOCKET_CONNECTS_USER", "20 per minute"
     )
     # Sockets one address, and /v2 sockets one user, may hold on an instance at once.
     SOCKETS_PER_ADDRESS_MAX = _env_int("SOCKETS_PER_ADDRESS_MAX", 100)

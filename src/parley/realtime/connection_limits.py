@@ -24,9 +24,11 @@ from parley.rate_limits import too_many_body
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
-# (sid, namespace) -> the address that connected it; sockets held per address.
+# (sid, namespace) -> the address that connected it; sockets held per address; the
+# user of each /v2 socket (its room), for the budget all their sockets share.
 _addresses: dict[tuple[str, str], str] = {}
 _held: Counter[str] = Counter()
+_owners: dict[str, str] = {}
 
 
 class HandshakeLimit:
@@ -89,6 +91,12 @@ def admit_user(user_id: int, namespace: str, room: str) -> None:
         wait = 60
     if wait is not None:
         raise _refused(wait, "sockets of this user")
+    _owners[request.sid] = room  # type: ignore[attr-defined]
+
+
+def owner_room(sid: str) -> str | None:
+    """The room of the user whose /v2 socket this is, if it is one held here."""
+    return _owners.get(sid)
 
 
 def connected(sid: str, namespace: str) -> None:
@@ -100,6 +108,7 @@ def connected(sid: str, namespace: str) -> None:
 
 def disconnected(sid: str, namespace: str) -> None:
     """Stop counting a socket that went away."""
+    _owners.pop(sid, None)
     address = _addresses.pop((sid, namespace), None)
     if address is not None:
         _held[address] -= 1

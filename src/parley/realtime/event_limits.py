@@ -33,6 +33,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from parley.extensions import limiter, socketio
 from parley.rate_limits import too_many_body
+from parley.realtime import connection_limits
 from parley.unit_of_work import socket_unit
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def _over_budget(namespace: str) -> dict[str, Any] | None:
     connection: str = manager.eio_sid_from_sid(sid, namespace)
     events = parse(current_app.config["RATE_LIMIT_SOCKET_EVENTS"])
     within = _window.hit(events, "socket-events", connection)
-    owner = _owner_room(sid, namespace)
+    owner = connection_limits.owner_room(sid)
     if within and owner is not None:  # and within the budget of all the user's sockets
         shared = parse(current_app.config["RATE_LIMIT_SOCKET_EVENTS_USER"])
         within = _window.hit(shared, "socket-events-user", owner)
@@ -92,12 +93,6 @@ def _over_budget(namespace: str) -> dict[str, Any] | None:
         socketio.server.eio.disconnect(connection)
     reset_at = _window.get_window_stats(events, "socket-events", connection).reset_time
     return too_many_body(max(1, int(reset_at - time.time())), "events from this socket")
-
-
-def _owner_room(sid: str, namespace: str) -> str | None:
-    """The room of the user whose socket this is (/v2 sockets join one), if any."""
-    rooms = socketio.server.manager.get_rooms(sid, namespace)
-    return next((room for room in rooms if room.startswith("user:")), None)
 
 
 def strike(connection: str, what: str) -> bool:
