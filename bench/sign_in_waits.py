@@ -81,8 +81,8 @@ def one_round(url: str, member: Member) -> dict[str, Any]:
     probes = []
     for _ in range(PROBES):
         started = time.monotonic()
-        status, _ = member.call("GET", "/users/me")
-        assert status == 200, status
+        status, body = member.call("GET", "/users/me")
+        assert status == 200, (status, body)
         probes.append((time.monotonic() - started) * 1000)
         time.sleep(0.1)
     for thread in [*storm, signing_in]:
@@ -115,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         env["PARLEY_INSTANCE_PATH"] = folder
         migrate(env)
-        with parley_server(env) as url:
+        with parley_server(env, log=Path(folder) / "server.log") as url:
             member = Member(url)
             for n in range(1, args.rounds + 1):
                 rounds.append(one_round(url, member))

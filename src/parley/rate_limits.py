@@ -34,7 +34,7 @@ from parley.api.auth import current_user_id
 from parley.api.errors import error_body
 from parley.budgets import take
 from parley.extensions import limiter
-from parley.redis_urls import for_limits
+from parley.redis_urls import for_limits, pool
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -63,6 +63,8 @@ def init_app(app: Flask) -> None:
         parse(app.config[setting])  # a malformed limit fails at start, not per request
     redis_url = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", for_limits(redis_url) or "memory://")
+    if redis_url:
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"connection_pool": pool(redis_url)})
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_KEY_PREFIX"] + "limits")
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
     # Exact: at most N in any window of the limit's length, never twice N across the

@@ -33,7 +33,7 @@ import redis
 from cachetools import TTLCache
 from flask import Flask, current_app
 
-from parley import events
+from parley import events, redis_urls
 
 log = logging.getLogger(__name__)
 _EXTENSION_KEY = "parley.read_cache"
@@ -53,7 +53,7 @@ class ReadCache:
     """Expiring entries under generations, and the subscription that moves them on."""
 
     def __init__(self, redis_url: str, channel: str, ttl_seconds: float, size_bytes: int) -> None:
-        self._redis = redis.Redis.from_url(redis_url, health_check_interval=HEALTH_CHECK_SECONDS)
+        self._redis = redis_urls.client(redis_url, health_check_interval=HEALTH_CHECK_SECONDS)
         self._channel = channel
         # key -> (scope, scope id, generation, value)
         self._entries: TTLCache[Hashable, tuple[str, int, int, Any]] = TTLCache(

@@ -11,6 +11,8 @@ from typing import Protocol
 import redis
 from flask import Flask, current_app, request
 
+from parley import redis_urls
+
 WINDOW_SECONDS = 15
 FLUSH_SECONDS = 1.0  # how often a process adds its counts to Redis
 # Not counted: the load balancer's health checks are not traffic.
@@ -109,7 +111,7 @@ def init_app(app: Flask) -> None:
     """Count every request, in Redis when REDIS_URL is set."""
     stats: RequestStats
     if app.config["REDIS_URL"]:
-        client = redis.Redis.from_url(app.config["REDIS_URL"])
+        client = redis_urls.client(app.config["REDIS_URL"])
         stats = RedisRequestStats(client, app.config["REDIS_KEY_PREFIX"])
     else:
         stats = LocalRequestStats()

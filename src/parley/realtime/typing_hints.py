@@ -18,6 +18,7 @@ import redis
 from cachetools import TTLCache
 from flask import Flask, current_app
 
+from parley import redis_urls
 from parley.extensions import socketio
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, user_room
 
@@ -33,7 +34,7 @@ class TypingHints:
     def __init__(self, app: Flask) -> None:
         self._app = app
         url = app.config["REDIS_URL"]
-        self._redis = redis.Redis.from_url(url) if url else None
+        self._redis = redis_urls.client(url) if url else None
         self._channel = f"{app.config['REDIS_KEY_PREFIX']}typing"
         self._listener_pid: int | None = None
         # (sid, channel id) of the hints sent within the throttle period, bounded.

@@ -4,11 +4,10 @@ import ipaddress
 import logging
 import time
 
-import redis
 from celery import shared_task
 from flask import current_app
 
-from parley import events
+from parley import events, redis_urls
 from parley.extensions import db
 from parley.job_runner import TRANSIENT_ERRORS
 from parley.link_previews import Preview, extract_preview, links_to_preview
@@ -61,7 +60,7 @@ class FetchBudget:
         minute = int(time.time() // 60)
         self.key = f"{config['REDIS_KEY_PREFIX']}preview-seconds:{author_id}:{minute}"
         url = config["REDIS_URL"]
-        self.redis = redis.Redis.from_url(url) if url else None
+        self.redis = redis_urls.client(url) if url else None
 
     def available(self) -> float:
         """Seconds the next page may take (0 or less: none)."""
