@@ -11,7 +11,7 @@ CLIENT := src/parley/web/static/app/sizes.json
 # The embedded default keeps its SQLite file and generated secret key here.
 export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run cluster bench bench-rest bench-client bench-search test lint typecheck pytest install services packages migrate clean
+.PHONY: run cluster bench bench-rest bench-client bench-search bench-abuse test lint typecheck pytest install services packages migrate clean
 
 run: install ## migrate the embedded SQLite database; serve on http://127.0.0.1:5000 with a worker
 	$(BIN)/parley db upgrade
@@ -33,6 +33,11 @@ bench-client: install services packages ## the browser client in Chromium: 200 c
 
 bench-search: install services packages ## full-text search over 1,000,000 messages, 10 clients -> bench/reports/search.md
 	$(BIN)/python bench/search.py $(ARGS)
+
+bench-abuse: install services packages ## one user's cost to another -> bench/reports/{search_cost,sign_in_waits,socket_floods}.md
+	$(BIN)/python bench/search_cost.py
+	$(BIN)/python bench/sign_in_waits.py
+	$(BIN)/python bench/socket_floods.py
 
 test: install services packages lint typecheck pytest ## everything CI checks
 
