@@ -24,6 +24,7 @@ import argparse
 import http.client
 import itertools
 import json
+import multiprocessing
 import sqlite3
 import statistics
 import subprocess
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,12 +124,15 @@ def seed_postgres(url: str) -> None:
         conn.execute("ANALYZE")
 
 
-def burst(token: str, paths: list[str]) -> tuple[list[float], int]:
+def burst(token: str, paths: list[str]) -> tuple[list[float], int, float, float]:
     """REQUESTS requests one after another on one connection, cycling through `paths`:
-    their latencies (ms), and how many failed (not 200, or a search that found nothing)."""
+    their latencies (ms), how many failed (not 200, or a search that found nothing), and
+    when the burst began and ended (time.monotonic, the same clock in every process).
+    Run in a process of its own: in the bystander's, its work would hold the GIL while
+    the bystander's thread waits to read its answers (5 ms a switch)."""
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
     headers = {"Authorization": f"Bearer {token}"}
-    latencies, failed = [], 0
+    latencies, failed, began = [], 0, time.monotonic()
     for path in itertools.islice(itertools.cycle(paths), REQUESTS):
         started = time.monotonic()
         connection.request("GET", path, headers=headers)
@@ -137,7 +142,7 @@ def burst(token: str, paths: list[str]) -> tuple[list[float], int]:
             failed += 1
         latencies.append((time.monotonic() - started) * 1000)
     connection.close()
-    return latencies, failed
+    return latencies, failed, began, time.monotonic()
 
 
 def instance_env(database_url: str, instance: Path) -> dict[str, str]:
@@ -174,13 +179,19 @@ def measure(database: str, rounds: int) -> list[dict[str, Any]]:
             seed_sqlite(instance / "parley.db")
         else:
             seed_postgres(url.replace("+psycopg", ""))
-        with parley_server(env, PORT, instance / "server.log") as base:
-            return [one_round(base, database, n) for n in range(1, rounds + 1)]
+        spawn = multiprocessing.get_context("spawn")
+        with (
+            parley_server(env, PORT, instance / "server.log") as base,
+            ProcessPoolExecutor(1, mp_context=spawn) as neighbour,
+        ):
+            neighbour.submit(time.monotonic).result()  # started (and imported) before
+            return [one_round(base, database, n, neighbour) for n in range(1, rounds + 1)]
 
 
-def one_round(base: str, database: str, n: int) -> dict[str, Any]:
+def one_round(base: str, database: str, n: int, neighbour: Executor) -> dict[str, Any]:
     """BURSTS times: quiet, a fresh user's searches at the limit, quiet, the same user's
-    control burst of GET /users/me; the bystander polling throughout."""
+    control burst of GET /users/me, each burst in the `neighbour` process; the bystander
+    polling throughout."""
     bystander = Member(base)
     headers = {"Authorization": f"Bearer {bystander.token}"}
     poller = Prober(base, "/api/v2/users/me", headers, POLL_INTERVAL)
@@ -189,13 +200,12 @@ def one_round(base: str, database: str, n: int) -> dict[str, Any]:
     answers: dict[str, list[float]] = {"search": [], "control": []}
     failed, took = 0, 0.0
     for _ in range(BURSTS):
-        neighbour = Member(base)  # signed up before the quiet phase: not counted
+        user = Member(base)  # signed up before the quiet phase: not counted
         for kind, paths in (("search", SEARCH_PATHS), ("control", ["/api/v2/users/me"])):
             quiet_start = time.monotonic()
             time.sleep(QUIET_SECONDS)
-            burst_start = time.monotonic()
-            latencies, not_ok = burst(neighbour.token, paths)
-            burst_end = time.monotonic()
+            done = neighbour.submit(burst, user.token, paths).result()
+            latencies, not_ok, burst_start, burst_end = done
             polls["quiet"] += poller.between(quiet_start, burst_start)
             polls[kind] += poller.between(burst_start, burst_end)
             answers[kind] += latencies
