@@ -7,8 +7,8 @@ from typing import Any
 import redis
 
 _UNIX = "unix://"
-# redis-py's default pool fails a command past 100 connections ("Too many connections"):
-# 200 requests at once on one instance answered 503 from the rate limits. Parley's
+# redis-py's default pool fails a command past 100 connections ("Too many connections"),
+# and 200 requests at once on one instance each take one for the rate limits. Parley's
 # pools make a caller wait for a free connection instead, this long at most.
 POOL_WAIT_SECONDS = 10
 POOL_CONNECTIONS = 100

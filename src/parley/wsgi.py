@@ -13,6 +13,6 @@ from parley import create_app  # noqa: E402 -- must come after patching
 
 app = create_app()
 # What the app made at start lives as long as the process: frozen, the collector's full
-# passes no longer walk it. Each walked it in about 90 ms on this worker's one thread,
-# stalling every request and socket (bench/README.md, "Search's cost to a bystander").
+# passes leave it alone. Walking it takes about 90 ms on this worker's one thread, every
+# request and socket stalled meanwhile (bench/README.md, "One user's cost to another").
 gc.freeze()

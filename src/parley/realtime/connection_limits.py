@@ -2,8 +2,8 @@
 open a connection (Engine.IO handshakes) or a namespace on one, and a user their /v2
 sockets, counted in Redis and so shared by every instance; and how many sockets one
 address and one user may hold on an instance at once, counted in its process (a socket
-lives in one). Without them, 100 sockets from one address each had a fresh event budget,
-and connecting a namespace again and again cost nothing.
+lives in one). Each socket has an event budget of its own (parley.realtime.event_limits):
+these bound how many sockets, and connects, one address or one user gets.
 
 All of them are off with RATE_LIMITS_ENABLED, as every other limit.
 """
