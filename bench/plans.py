@@ -1,6 +1,7 @@
 """The topology every benchmark here runs on: instances behind HAProxy on loopback ports
 7100 and up, a fresh PostgreSQL database, and a Redis database of their own."""
 
+import uuid
 from pathlib import Path
 
 from parley.cluster import ClusterPlan, Instance, recreate_database
@@ -39,3 +40,21 @@ def bench_plan(instances: int, run_dir: Path) -> ClusterPlan:
         run_dir=run_dir,
         deploy_dir=ROOT / "deploy",
     )
+
+
+def one_instance_env(database: str, folder: Path, **settings: str) -> dict[str, str]:
+    """The migrated environment of one instance with the limits on: a fresh PostgreSQL
+    database of this name, a Redis prefix of its own, `folder` as its instance folder."""
+    from tests.servers import migrate, server_env
+
+    env = server_env(
+        DATABASE_URL=recreate_database(POSTGRES, database),
+        REDIS_URL=REDIS_URL,
+        REDIS_KEY_PREFIX=f"bench-{uuid.uuid4().hex[:8]}:",
+        RATE_LIMITS_ENABLED="1",
+        PARLEY_ACCESS_LOG="",
+        PARLEY_INSTANCE_PATH=str(folder),
+        **settings,
+    )
+    migrate(env)
+    return env

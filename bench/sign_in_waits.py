@@ -24,12 +24,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from plans import POSTGRES, REDIS_URL, ROOT
+from plans import ROOT, one_instance_env
 from reporting import say
-from tests.servers import call, migrate, parley_server, server_env
+from tests.servers import call, parley_server
 from tests.v2_clients import Member
-
-from parley.cluster import recreate_database
 
 GUESSES = 200
 GUESS_ADDRESSES = 40
@@ -100,21 +98,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    env = server_env(
-        DATABASE_URL=recreate_database(POSTGRES, "parley_bench_waits"),
-        REDIS_URL=REDIS_URL,
-        REDIS_KEY_PREFIX=f"bench-{uuid.uuid4().hex[:8]}:",
-        RATE_LIMITS_ENABLED="1",
-        PROXY_COUNT="1",
-        PARLEY_ACCESS_LOG="",
-        ARGON2_TIME_COST="3",
-        ARGON2_MEMORY_COST_KIB="65536",
-        ARGON2_PARALLELISM="1",
-    )
     rounds = []
     with tempfile.TemporaryDirectory() as folder:
-        env["PARLEY_INSTANCE_PATH"] = folder
-        migrate(env)
+        env = one_instance_env(
+            "parley_bench_waits",
+            Path(folder),
+            PROXY_COUNT="1",
+            ARGON2_TIME_COST="3",
+            ARGON2_MEMORY_COST_KIB="65536",
+            ARGON2_PARALLELISM="1",
+        )
         with parley_server(env, log=Path(folder) / "server.log") as url:
             member = Member(url)
             for n in range(1, args.rounds + 1):

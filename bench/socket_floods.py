@@ -28,15 +28,13 @@ from typing import Any
 import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from plans import OUT_OF_REACH, POSTGRES, REDIS_URL, ROOT
+from plans import OUT_OF_REACH, ROOT, one_instance_env
 from reporting import say
 from search_cost import Latencies, summarize
 from sign_in_storm import Prober
 from tests.raw_socket import RawSocket, SocketClosedError
-from tests.servers import migrate, parley_server, server_env
+from tests.servers import parley_server
 from tests.v2_clients import Member
-
-from parley.cluster import recreate_database
 
 CHANNELS, EVENTS = 100, 10
 CONNECTS = 104
@@ -162,17 +160,8 @@ def main() -> None:
         OUT_OF_REACH,
     )
     with tempfile.TemporaryDirectory() as folder:
-        env = server_env(
-            **setup,
-            DATABASE_URL=recreate_database(POSTGRES, "parley_bench_floods"),
-            REDIS_URL=REDIS_URL,
-            REDIS_KEY_PREFIX=f"bench-{uuid.uuid4().hex[:8]}:",
-            RATE_LIMITS_ENABLED="1",
-            PARLEY_ACCESS_LOG="",
-            PARLEY_INSTANCE_PATH=folder,
-            ACCESS_TOKEN_SECONDS="7200",  # noqa: S106 (a lifetime, not a secret)
-        )
-        migrate(env)
+        lifetime = {"ACCESS_TOKEN_SECONDS": "7200"}  # outlive the run
+        env = one_instance_env("parley_bench_floods", Path(folder), **setup, **lifetime)
         with parley_server(env) as url:
             say(f"seeding {CHANNELS} channels of {EVENTS} messages")
             attacker, channels = seed(url)
