@@ -63,3 +63,14 @@ def test_no_one_names_everyone_in_a_channel_too_big(app: Flask, client: FlaskCli
 
     assert posted["html"] == "@here and @channel"
     assert mentions_of(bob) == 0
+
+
+def test_text_that_only_looks_like_it_draws_nothing(client: FlaskClient) -> None:
+    ada, bob, room = two_in_a_room(client)
+    for n, source in enumerate(["`@channel` in code", "@channelish", "mail@channel.example"]):
+        ada.post(room, source, f"t{n}")
+
+    posted = [ada.post(room, f"@channel look {n}", f"m{n}").json for n in range(2)]
+
+    assert all(EVERYONE in p["html"] for p in posted)  # the budget of 2 is whole
+    assert mentions_of(bob) == 2

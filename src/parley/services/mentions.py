@@ -19,23 +19,27 @@ from parley.budgets import take
 from parley.extensions import db
 from parley.models import Membership, Mention, Message, User
 from parley.models.base import utcnow
-from parley.rendering import CHANNEL_WIDE, Rendered, mention_candidates, render_message
+from parley.rendering import Rendered, mention_candidates, render_message
 
 
 def render(channel_id: int, source: str, author_id: int, before: str = "") -> Rendered:
     """Render a message of the channel, its mentions of the channel's members included;
-    `before`: the HTML of the message this edits, if it does."""
-    wide = _may_name_everyone(channel_id, source, author_id, before)
-    return render_message(source, members_named(channel_id, source), channel_wide=wide)
+    `before`: the HTML of the message this edits, if it does. @channel and @here that
+    may not mention stay text (rendered again without them, only then)."""
+    members = members_named(channel_id, source)
+    rendered = render_message(source, members)
+    wide = rendered.channel_wide
+    if wide and not _may_name_everyone(channel_id, wide, author_id, before):
+        rendered = render_message(source, members, channel_wide=False)
+    return rendered
 
 
-def _may_name_everyone(channel_id: int, source: str, author_id: int, before: str) -> bool:
-    """Whether @channel / @here in the source mention (else they stay text): in a
-    channel of at most CHANNEL_MENTION_MAX_MEMBERS members, within the author's
-    RATE_LIMIT_CHANNEL_MENTIONS in that channel. An edit keeping one its message
-    already made draws on nothing (its members were told already)."""
-    asked = [wide for wide in CHANNEL_WIDE if f"@{wide}" in source]
-    if not asked or all(_names_everyone(before, wide) for wide in asked):
+def _may_name_everyone(channel_id: int, wide: set[str], author_id: int, before: str) -> bool:
+    """Whether the message's @channel / @here may mention: in a channel of at most
+    CHANNEL_MENTION_MAX_MEMBERS members, within the author's RATE_LIMIT_CHANNEL_MENTIONS
+    in that channel. An edit keeping those its message already made draws on nothing
+    (its members were told already)."""
+    if all(_names_everyone(before, name) for name in wide):
         return True
     members = db.session.scalar(
         select(func.count()).select_from(Membership).where(Membership.channel_id == channel_id)
