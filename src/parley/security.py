@@ -165,8 +165,9 @@ def _off_event_loop(work: Callable[..., Result], *args: object) -> Result:
     with queue.place():
         job = _Job()
         result = pool.spawn(_at_low_priority, slots, job, work, *args)
-        while not result.wait(CLIENT_CHECK_SECONDS if client else None) and not result.ready():
-            if client is not None and _client_left(client):
+        while not result.ready():
+            result.wait(CLIENT_CHECK_SECONDS if client else None)
+            if not result.ready() and client is not None and _client_left(client):
                 job.abandoned = True  # the thread skips the hash if it has not begun
                 log.warning("dropped a password check whose client left while it waited")
                 raise ClientLeftError("the client left while its password check waited")
