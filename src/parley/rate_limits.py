@@ -54,12 +54,21 @@ SCOPES = {
     "job": "RATE_LIMIT_JOB",
 }
 # How long an address that signed in to an account stays exempt from its lock-out.
+# Limits drawn on outside the routes: socket events and connects, channel-wide mentions.
+OUTSIDE_ROUTES = (
+    "RATE_LIMIT_SOCKET_EVENTS",
+    "RATE_LIMIT_SOCKET_REFUSALS",
+    "RATE_LIMIT_SOCKET_EVENTS_USER",
+    "RATE_LIMIT_SOCKET_CONNECTS",
+    "RATE_LIMIT_SOCKET_CONNECTS_USER",
+    "RATE_LIMIT_CHANNEL_MENTIONS",
+)
 TRUSTED_ADDRESS_SECONDS = 30 * 86400
 
 
 def init_app(app: Flask) -> None:
     """Configure Flask-Limiter's storage, the per-address limit and the headers."""
-    for setting in (*SCOPES.values(), "RATE_LIMIT_REQUESTS"):
+    for setting in (*SCOPES.values(), *OUTSIDE_ROUTES, "RATE_LIMIT_REQUESTS"):
         parse(app.config[setting])  # a malformed limit fails at start, not per request
     redis_url = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", for_limits(redis_url) or "memory://")
