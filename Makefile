@@ -14,7 +14,6 @@ export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 .PHONY: run cluster bench bench-rest bench-client bench-search bench-abuse test lint typecheck pytest install services packages migrate clean
 
 run: install ## migrate the embedded SQLite database; serve on http://127.0.0.1:5000 with a worker
-	$(BIN)/parley db upgrade
 	$(BIN)/parley serve
 
 cluster: install services packages ## N instances behind HAProxy on PostgreSQL and Redis

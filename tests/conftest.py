@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from parley import create_app
+from parley.app import create_app
 from parley.cluster import recreate_database
 from parley.config import TestingConfig
 from parley.config import database_url as sqlalchemy_url

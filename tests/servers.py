@@ -262,6 +262,15 @@ def answer_of(location: str, headers: dict[str, str], timeout: float = 30.0) -> 
         time.sleep(0.05)
 
 
+def running(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting to be reaped does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def wait_until(condition: Any, timeout: float = 15.0) -> None:
     """Poll a condition until it holds."""
     deadline = time.monotonic() + timeout

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup
 
-from parley import embedded_redis
+from parley import database, embedded_redis
 from parley.app import create_app
 from parley.cluster import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, job_commands
-from parley.supervision import Program, supervise
+from parley.supervision import AlreadyRunningError, Program, hold_lock, supervise
 
 # supervisord's files for `parley serve`, under the instance folder.
 RUN_FOLDER = "run"
@@ -25,27 +25,44 @@ def serve_command() -> None:
     """Run, from the repository, the embedded default under supervision: its own Redis
     (unless REDIS_URL names one), gunicorn (gevent), a Celery worker for jobs, one for
     link previews, and beat, on the instance folder's SQLite database (unless
-    DATABASE_URL names another). A process that dies is restarted; Ctrl-C stops all."""
+    DATABASE_URL names another), migrated first. A process that dies is restarted;
+    Ctrl-C stops all. One `parley serve` per instance folder."""
     app = create_app()
     instance = Path(app.instance_path)
+    _hold_lock(instance / RUN_FOLDER)
+    click.echo(f"Parley: {database.upgrade(app)}")
     programs = []
     if not os.environ.get("REDIS_URL"):
         # Every program inherits supervisord's environment, and so this setting.
         os.environ["REDIS_URL"] = embedded_redis.url(instance)
         redis_server = embedded_redis.server_command(instance)
-        programs.append(Program("redis", redis_server, priority=10, start_seconds=1))
+        programs.append(
+            Program(
+                "redis", redis_server, priority=10, start_seconds=1, probe=os.environ["REDIS_URL"]
+            )
+        )
     gunicorn = [str(Path(sys.executable).with_name("gunicorn"))]
     config = ["--config", str(Path("deploy") / "gunicorn.conf.py"), "parley.wsgi:app"]
-    programs.append(Program("web", gunicorn + config, priority=20))
+    url = local_url(os.environ.get("PARLEY_BIND", "127.0.0.1:5000"))
+    programs.append(Program("web", gunicorn + config, priority=20, probe=f"{url}/healthz"))
     for name, argv in job_commands(instance, os.environ).items():
         programs.append(Program(name, argv, priority=30, stop_seconds=JOB_STOP_SECONDS))
-    bind = os.environ.get("PARLEY_BIND", "127.0.0.1:5000")
-    click.echo(f"Parley: http://{bind}  (web: gunicorn + gevent)")
-    click.echo("  Celery: a worker for jobs, one for link previews, and beat")
-    click.echo(f"  Redis: {os.environ['REDIS_URL']}")
-    click.echo(f"  Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
-    click.echo(f"  Supervised by supervisord ({instance / RUN_FOLDER}); Ctrl-C stops everything.")
-    supervise(instance / RUN_FOLDER, programs, Path.cwd())
+    click.echo(f"Parley: starting {', '.join(p.name for p in programs)} under supervisord")
+    supervise(instance / RUN_FOLDER, programs, Path.cwd(), url)
+
+
+def _hold_lock(run_dir: Path) -> None:
+    try:
+        hold_lock(run_dir)
+    except AlreadyRunningError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def local_url(bind: str) -> str:
+    """Where a process on this machine reaches a server bound to `bind` (host:port)."""
+    host, _, port = bind.rpartition(":")
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "[::]": "[::1]"}.get(host, host)  # noqa: S104
+    return f"http://{host}:{port}"
 
 
 @cli.command("cluster", with_appcontext=False)
@@ -88,6 +105,7 @@ def cluster_command(
         redis=redis_url,
         run_dir=run_dir,
     )
+    _hold_lock(plan.run_dir)
     config = prepare(plan)
     os.environ.update(shared_environment(plan))
     programs = [
@@ -96,17 +114,18 @@ def cluster_command(
             instance_command(plan),
             priority=20,
             env=instance_environment(plan, instance),
+            probe=f"http://{instance.address}/healthz",
         )
         for instance in plan.instances
     ]
     # Started after the instances and stopped before them: a stop drains the balancer first.
-    programs.append(Program("haproxy", balancer_command(config), priority=30))
+    balancer = Program(
+        "haproxy", balancer_command(config), priority=30, probe=f"{plan.balancer_url}/healthz"
+    )
+    programs.append(balancer)
     for name, argv in job_commands(plan.run_dir, os.environ).items():
         programs.append(Program(name, argv, priority=40, stop_seconds=JOB_STOP_SECONDS))
-    click.echo(f"Parley cluster: {plan.balancer_url}  (load balancer, HAProxy)")
-    for instance in plan.instances:
-        click.echo(f"  {instance.name}: http://{instance.address}")
-    click.echo("  Celery: a worker for jobs, one for link previews, and beat; broker on Redis")
+    click.echo(f"Parley cluster: {len(plan.instances)} instances behind HAProxy")
     click.echo(f"  PostgreSQL: {database_url}\n  Redis: {redis_url}")
-    click.echo(f"  Supervised by supervisord ({plan.run_dir}); Ctrl-C stops everything.")
-    supervise(plan.run_dir, programs, Path.cwd())
+    click.echo(f"Parley: starting {', '.join(p.name for p in programs)} under supervisord")
+    supervise(plan.run_dir, programs, Path.cwd(), plan.balancer_url)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from flask_migrate import upgrade
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -196,7 +195,8 @@ def recreate_database(server: str, name: str) -> str:
 
 
 def prepare(plan: ClusterPlan) -> Path:
-    """Create and migrate the database, and render the balancer's config."""
+    """Create and migrate the database (quietly), and render the balancer's config."""
+    from parley import database
     from parley.app import create_app
     from parley.config import DevelopmentConfig
     from parley.extensions import db
@@ -208,8 +208,8 @@ def prepare(plan: ClusterPlan) -> Path:
         "INSTANCE_PATH": str(plan.run_dir.resolve()),
     }
     app = create_app(type("ClusterConfig", (DevelopmentConfig,), settings))
+    database.upgrade(app)
     with app.app_context():
-        upgrade()
         db.engine.dispose()
     return write_balancer_config(plan)
 

@@ -5,6 +5,8 @@ import os
 from typing import Any
 
 import gevent
+from alembic import command
+from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from gevent import monkey
 from sqlalchemy import Engine, event
@@ -79,3 +81,21 @@ def make_private(app: Flask, path: str) -> None:
     for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
         with contextlib.suppress(FileNotFoundError):
             os.chmod(name, PRIVATE_FILE)
+
+
+def upgrade(app: Flask) -> str:
+    """Migrate the database to the newest revision, quietly; say what was done."""
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        config.attributes["configure_logger"] = False  # migrations/env.py: no INFO lines
+        before = _revision()
+        command.upgrade(config, "head")
+        after = _revision()
+        where = db.engine.url.render_as_string()  # passwords hidden
+    done = "up to date" if before == after else f"migrated to revision {after}"
+    return f"database {where} {done}"
+
+
+def _revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -9,7 +9,7 @@ monkey.patch_all()
 
 import gc  # noqa: E402
 
-from parley import create_app  # noqa: E402 -- must come after patching
+from parley.app import create_app  # noqa: E402 -- must come after patching
 
 app = create_app()
 # What the app made at start lives as long as the process: frozen, the collector's full

@@ -1,5 +1,6 @@
-"""The real thing, as `make run` starts it: `parley db upgrade`, then `parley serve`
-(supervisord: the embedded Redis, gunicorn with its gevent worker, Celery), over HTTP."""
+"""The real thing, as `make run` starts it: `parley serve` on a fresh instance folder (it
+migrates, then supervisord runs the embedded Redis, gunicorn with its gevent worker,
+Celery), over HTTP."""
 
 import base64
 import stat
@@ -12,7 +13,6 @@ import pytest
 from tests.servers import (
     answer_of,
     call,
-    migrate,
     parley_serve,
     post_as_new_user,
     server_env,
@@ -25,10 +25,9 @@ server_instances: dict[str, Path] = {}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated embedded-default Parley (SQLite and Redis in its instance folder)."""
+    """An embedded-default Parley (SQLite and Redis in its instance folder)."""
     instance = tmp_path_factory.mktemp("instance")
     env = server_env(PARLEY_INSTANCE_PATH=str(instance))
-    migrate(env)
     with parley_serve(env, instance, instance.parent / "serve.log") as served:
         server_instances[served.url] = instance
         yield served.url

@@ -1,6 +1,7 @@
 """Supervision: a process of `parley serve` or `parley cluster` killed with SIGKILL comes
 back within seconds while the others keep serving; the jobs queued before the kill
-complete and no acknowledged message is lost."""
+complete and no acknowledged message is lost. The supervisor killed with SIGKILL leaves
+nothing serving, and one instance folder runs one Parley."""
 
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from tests.servers import (
     free_ports_in_a_row,
     migrate,
     parley_serve,
+    running,
     server_env,
     shared_env,
     sign_up_with_token,
@@ -220,3 +222,69 @@ def test_ctrl_c_stops_every_process_of_serve(tmp_path: Path) -> None:
     left = [name for name, pid in pids.items() if Path(f"/proc/{pid}").exists()]
     assert left == []
     assert not (instance / "redis.sock").exists()  # Redis shut down, not killed
+
+
+def test_a_killed_supervisor_leaves_nothing_serving_and_the_next_start_is_clean(
+    tmp_path: Path,
+) -> None:
+    instance = tmp_path / "instance"
+    env = server_env()
+    with parley_serve(env, instance, tmp_path / "first.log") as served:
+        wait_until(lambda: "Parley is ready" in (tmp_path / "first.log").read_text(), 30)
+        pids = {name: served.pid(name) for name in SERVE_PROGRAMS}
+
+        served.process.kill()  # SIGKILL: the OOM killer, a crashed terminal
+        served.process.wait(timeout=10)
+
+        wait_until(lambda: not any(running(pid) for pid in pids.values()), 15)
+        assert not answers_health_check(served.url)
+    assert all(pid > 0 for pid in pids.values()), pids
+
+    with parley_serve(env, instance, tmp_path / "second.log") as again:
+        wait_until(lambda: "Parley is ready" in (tmp_path / "second.log").read_text(), 30)
+        assert answers_health_check(again.url)
+        assert {name: again.pid(name) for name in SERVE_PROGRAMS}.keys() == pids.keys()
+    output = (tmp_path / "second.log").read_text()
+    first = output.splitlines()[0]
+    assert first.startswith("Parley: database ")
+    assert first.endswith(" up to date")
+    for noise in ("INFO", "CRIT", "Unlinking", "Redis version", "Booting worker"):
+        assert noise not in output, output  # those are in the logs of the run folder
+
+
+def test_two_starts_on_one_instance_folder_run_one_parley(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    env = server_env()
+    migrate({**env, "PARLEY_INSTANCE_PATH": str(instance)})
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    outputs = [open(log, "wb") for log in logs]  # noqa: SIM115 -- closed below
+    ports = [free_ports_in_a_row(1), free_ports_in_a_row(1)]
+    starts = [
+        subprocess.Popen(
+            [BIN / "parley", "serve"],
+            env={**env, "PARLEY_INSTANCE_PATH": str(instance), "PARLEY_BIND": f"127.0.0.1:{port}"},
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        for port, output in zip(ports, outputs, strict=True)
+    ]
+    try:
+        wait_until(lambda: any(start.poll() is not None for start in starts), 60)
+        refused = next(n for n, start in enumerate(starts) if start.poll() is not None)
+        serving = 1 - refused
+        assert starts[refused].returncode == 1
+        holder = starts[serving].pid  # supervisord: `parley serve` became it
+        assert (
+            f"Parley is already running on {instance / 'run'} (supervisord, process "
+            f"{holder})" in logs[refused].read_text()
+        )
+        wait_until(lambda: "Parley is ready" in logs[serving].read_text(), 60)
+        assert answers_health_check(f"http://127.0.0.1:{ports[serving]}")
+        assert starts[serving].poll() is None
+    finally:
+        for start in starts:
+            start.terminate()
+            start.wait(timeout=90)
+        for output in outputs:
+            output.close()

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parley import create_app
+from parley.app import create_app
 from tests.conftest import config_for, dispose_engine
 from tests.factories import PASSWORD, bearer, make_user
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from parley import create_app
+from parley.app import create_app
 from parley.config import DevelopmentConfig, config_from_env, database_url
 
 

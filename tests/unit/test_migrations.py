@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
-from parley import create_app
+from parley.app import create_app
 from parley.extensions import db
 from parley.models import DEFAULT_CHANNEL_NAME, Channel, ChannelKind
 from parley.services.search import SEARCH_OBJECTS

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from parley import create_app
+from parley.app import create_app
 from parley.config import Config, ProductionConfig, TestingConfig
 from parley.security import (
     derive_token,

@@ -6,12 +6,12 @@ import textwrap
 
 import redis
 
-from parley import create_app
+from parley.app import create_app
 from parley.stats import WINDOW_SECONDS, LocalRequestStats
 from tests.conftest import REDIS_URL, config_for
 
 OTHER_PROCESS = """
-from parley import create_app
+from parley.app import create_app
 from tests.conftest import config_for
 client = create_app(config_for("sqlite://", **{settings!r})).test_client()
 for _ in range(45):
