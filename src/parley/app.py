@@ -7,9 +7,9 @@ import tempfile
 
 from flask import Flask
 
+from parley.changes.unit_of_work import UnitOfWorkFlask
 from parley.config import Config, config_from_env
 from parley.json_provider import OrjsonProvider
-from parley.unit_of_work import UnitOfWorkFlask
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
@@ -80,10 +80,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_event_subscribers(app: Flask) -> None:
-    """Who hears of each committed change: parley.subscribers, in one place."""
-    from parley import subscribers
+    """Who hears of each committed change: parley.changes.wiring, in one place."""
+    from parley.changes import wiring
 
-    subscribers.init_app(app)
+    wiring.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:

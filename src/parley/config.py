@@ -155,7 +155,7 @@ class Config:
     REFRESH_TOKEN_SECONDS = _env_int("REFRESH_TOKEN_SECONDS", 30 * 86400)
     # Channel events are kept this long for resuming clients; an older cursor must resync.
     CHANNEL_EVENT_RETENTION_SECONDS = _env_int("CHANNEL_EVENT_RETENTION_SECONDS", 7 * 86400)
-    # The outbox (parley.outbox): rows are kept this long, long enough for any relay
+    # The outbox (parley.changes.outbox): rows are kept this long, long enough for any relay
     # that is running to have read them. A relay on SQLite (no LISTEN/NOTIFY) looks for
     # other processes' commits this often; on PostgreSQL this is only the fallback of
     # a lost notification. A channel's seq held back this long for the one before it

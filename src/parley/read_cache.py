@@ -33,7 +33,8 @@ import redis
 from cachetools import TTLCache
 from flask import Flask, current_app
 
-from parley import events, redis_urls
+from parley import redis_urls
+from parley.changes import events
 
 log = logging.getLogger(__name__)
 _EXTENSION_KEY = "parley.read_cache"

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models.base import utcnow
 from parley.models.user import User

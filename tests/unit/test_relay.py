@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import insert
 
-from parley import events, outbox
+from parley.changes import events, outbox
+from parley.changes.relay import Relay
 from parley.extensions import db
 from parley.models import OutboxEvent
-from parley.realtime.relay import Relay
 
 CHANNEL = 987654  # no such channel: the wired pushes find nothing to push
 

@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parley import events
+from parley.changes import events
 from tests.api_v2.v2 import Caller
 from tests.v2_sockets import V2Socket
 

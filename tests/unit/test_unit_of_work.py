@@ -8,11 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from parley import events, unit_of_work
+from parley.changes import events, unit_of_work
+from parley.changes.unit_of_work import socket_unit
 from parley.extensions import db
 from parley.models import Channel, ChannelKind, Message, User
 from parley.services import channels, messages, users
-from parley.unit_of_work import socket_unit
 from tests.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("app")  # each test on SQLite and on PostgreSQL

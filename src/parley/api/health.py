@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from parley import events
+from parley.changes import events
 from parley.extensions import limiter
 
 bp = Blueprint("health", __name__)

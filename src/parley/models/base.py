@@ -1,10 +1,11 @@
-"""Column types and defaults shared by the models."""
+"""The declarative base of every model, and the column types and defaults they share."""
 
 import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Enum
+from sqlalchemy import DateTime, Dialect, Enum, MetaData
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 # The largest key an INTEGER column holds on every supported database.
@@ -60,3 +61,19 @@ def enum_type(kind: type[enum.StrEnum], length: int = 16) -> Enum:
     return Enum(
         kind, native_enum=False, length=length, values_callable=lambda k: [m.value for m in k]
     )
+
+
+# Named constraints let Alembic alter them later, on PostgreSQL and SQLite alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Parley model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)

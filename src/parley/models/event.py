@@ -6,8 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.extensions import Base
-from parley.models.base import UTCDateTime, enum_type, utcnow
+from parley.models.base import Base, UTCDateTime, enum_type, utcnow
 
 
 class EventKind(enum.StrEnum):

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.extensions import Base
-from parley.models.base import UTCDateTime, enum_type, utcnow
+from parley.models.base import Base, UTCDateTime, enum_type, utcnow
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 JOB_ID_LENGTH = 32  # hexadecimal characters

@@ -6,8 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from parley.extensions import Base
-from parley.models.base import UTCDateTime, utcnow
+from parley.models.base import Base, UTCDateTime, utcnow
 from parley.models.channel import Channel
 from parley.models.user import User
 

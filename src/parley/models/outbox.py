@@ -6,8 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, FetchedValue, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.extensions import Base
-from parley.models.base import UTCDateTime, utcnow
+from parley.models.base import Base, UTCDateTime, utcnow
 
 
 class OutboxEvent(Base):
@@ -16,7 +15,7 @@ class OutboxEvent(Base):
     Its position is (txid, id): the writing transaction's id, then the row's. On
     PostgreSQL `txid` defaults to txid_current() (the migration sets it), so a reader
     can tell when no transaction that could still add a row before a position is
-    running (parley.outbox.scan). On SQLite, which commits one writer at a time, ids
+    running (parley.changes.outbox.scan). On SQLite, which commits one writer at a time, ids
     alone follow commit order and `txid` stays empty. Channel changes keep their
     channel's seq, by which relays put them back in commit order.
     """

@@ -5,8 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.extensions import Base
-from parley.models.base import UTCDateTime, utcnow
+from parley.models.base import Base, UTCDateTime, utcnow
 
 
 class SocketSession(Base):

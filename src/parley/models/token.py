@@ -6,8 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from parley.extensions import Base
-from parley.models.base import UTCDateTime, enum_type, utcnow
+from parley.models.base import Base, UTCDateTime, enum_type, utcnow
 from parley.models.user import User
 
 

@@ -20,7 +20,8 @@ def _async_mode() -> str:
 def init_app(app: Flask) -> None:
     """Serve Socket.IO on /socket.io/ and push domain events to sockets."""
     # Importing the handler modules registers their @socketio.on handlers.
-    from parley.realtime import channel_events, emit, relay, v1, v2  # noqa: F401
+    from parley.changes import relay
+    from parley.realtime import channel_events, emit, v1, v2  # noqa: F401
     from parley.realtime.compression import DeclineWebSocketCompression
     from parley.realtime.connection_limits import HandshakeLimit
     from parley.realtime.packet_errors import init_logging
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
         async_mode=_async_mode(),
         # Always explicit: the extension object outlives an app and would otherwise keep
         # the previous app's. In this process only: every process's relay pushes to its
-        # own sockets (parley.realtime.relay), so no push crosses a message queue.
+        # own sockets (parley.changes.relay), so no push crosses a message queue.
         client_manager=python_socketio.Manager(),
         # By default the same origin only, on a trusted host: a browser from a foreign
         # Origin gets no session.

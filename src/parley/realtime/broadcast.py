@@ -1,6 +1,6 @@
 """Broadcasts: pushes to a room, or to everyone, among the sockets this process holds.
 
-Every web process's relay (parley.realtime.relay) reads each committed change from the
+Every web process's relay (parley.changes.relay) reads each committed change from the
 outbox and pushes it to its own sockets; no push goes through Redis, so neither a
 writer that dies after its commit nor a Redis restart loses one. The handler that
 made the change does not fan it out either: it answers sooner, and the relay task

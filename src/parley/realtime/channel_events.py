@@ -2,7 +2,7 @@
 
 Every socket of a member sits in its channel's room on /v2. A channel change is
 pushed to that room after its commit, as the event of the same name and schema the
-REST events endpoint replays. Every web process's relay (parley.realtime.relay)
+REST events endpoint replays. Every web process's relay (parley.changes.relay)
 delivers each change here, in the channel's seq order, and this module acts on the
 sockets that process holds: a new member's enter the room, a leaver's leave it before
 any later event of the channel is pushed, a signed-out session's are disconnected.
@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db, socketio
 from parley.models import Channel, ChannelKind, EventKind, Message
 from parley.realtime.broadcast import broadcast

@@ -1,6 +1,6 @@
 """The one module that emits v1 events: domain events in, Socket.IO events out.
 
-Every web process's relay (parley.realtime.relay) delivers each committed change
+Every web process's relay (parley.changes.relay) delivers each committed change
 here; this module loads what changed and pushes it to its audience among the sockets
 that process holds, through parley.realtime.broadcast, which logs a failed push and
 never raises: the write it reports is already committed and acknowledged.
@@ -8,7 +8,7 @@ never raises: the write it reports is already committed and acknowledged.
 
 from typing import Any
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import Message, User
 from parley.realtime.broadcast import broadcast

@@ -31,10 +31,10 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from parley.changes.unit_of_work import socket_unit
 from parley.extensions import limiter, socketio
 from parley.rate_limits import too_many_body
 from parley.realtime import connection_limits
-from parley.unit_of_work import socket_unit
 
 log = logging.getLogger(__name__)
 

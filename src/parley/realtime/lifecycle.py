@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 from flask import request
 
 from parley.api.errors import error_body
+from parley.changes.unit_of_work import socket_unit
 from parley.extensions import socketio
 from parley.realtime import connection_limits, event_limits
-from parley.unit_of_work import socket_unit
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db, socketio
 from parley.models import Membership, User
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, user_room

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import ScalarSelect, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import (
     DEFAULT_CHANNEL_NAME,

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import Job, JobStatus, User
 from parley.models.base import utcnow

@@ -14,8 +14,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import ScalarSelect, delete, func, insert, or_, select, update
 
-from parley import events
 from parley.budgets import take
+from parley.changes import events
 from parley.extensions import db
 from parley.models import Membership, Mention, Message, User
 from parley.models.base import utcnow

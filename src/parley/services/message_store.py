@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
 
-from parley import events, outbox, unit_of_work
+from parley.changes import events, outbox, unit_of_work
 from parley.extensions import db
 from parley.models import Channel, ChannelEvent, EventKind, Membership, Message, OutboxEvent
 from parley.models.base import utcnow

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, bindparam, select, update
 
-from parley import events, read_cache, unit_of_work
+from parley import read_cache
+from parley.changes import events, unit_of_work
 from parley.extensions import db
 from parley.models import Channel, EventKind, Message
 from parley.models.base import utcnow

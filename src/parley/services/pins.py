@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from flask import current_app
 from sqlalchemy import ColumnElement, func, select
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import ChannelKind, EventKind, MemberRole, Membership, Message
 from parley.models.base import utcnow

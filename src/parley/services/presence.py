@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import User
 from parley.models.base import utcnow

@@ -13,7 +13,7 @@ from typing import Any
 import emoji
 from flask import current_app
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import EventKind, Membership, Message
 from parley.services import history

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import Channel, Membership
 from parley.services import channels

@@ -4,7 +4,7 @@ reads and follows them)."""
 
 from sqlalchemy import update
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import EventKind, Message, ThreadFollow
 from parley.services import history

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import Token, TokenKind, User
 from parley.models.base import utcnow

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import ScalarSelect, delete, func, select, update
 
-from parley import events
+from parley.changes import events
 from parley.extensions import db
 from parley.models import Channel, Membership, Message, ThreadFollow
 from parley.services import channels

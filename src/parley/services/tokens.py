@@ -7,7 +7,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 
-from parley import unit_of_work
+from parley.changes import unit_of_work
 from parley.extensions import db
 from parley.models import Token, TokenKind, User
 from parley.models.base import utcnow

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from parley import events, unit_of_work
+from parley.changes import events, unit_of_work
 from parley.extensions import db
 from parley.models import User
 from parley.security import hash_password, password_needs_rehash, verify_password

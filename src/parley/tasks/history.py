@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from flask import current_app
 
-from parley import outbox
+from parley.changes import outbox
 from parley.models.base import utcnow
 from parley.services import history
 

@@ -8,7 +8,8 @@ from celery import shared_task
 from flask import current_app
 from kombu.exceptions import OperationalError as BrokerError
 
-from parley import job_runner, unit_of_work
+from parley import job_runner
+from parley.changes import unit_of_work
 from parley.models.base import utcnow
 from parley.services import jobs
 

@@ -7,7 +7,8 @@ import time
 from celery import shared_task
 from flask import current_app
 
-from parley import events, redis_urls
+from parley import redis_urls
+from parley.changes import events
 from parley.extensions import db
 from parley.job_runner import TRANSIENT_ERRORS
 from parley.link_previews import Preview, extract_preview, links_to_preview

@@ -3,13 +3,13 @@
 Each subscriber says which event types it acts on and which it ignores; together they
 are every type (tests/unit/test_subscribers.py), so a new event cannot be forgotten by,
 say, the read caches' invalidation. The pushes are relayed from the outbox by every web
-process (parley.realtime.relay); the others run in the process that committed, right
+process (parley.changes.relay); the others run in the process that committed, right
 after its commit, so caches are invalidated before the relay reads the change.
 """
 
 from flask import Flask
 
-from parley import events
+from parley.changes import events
 
 
 def init_app(app: Flask) -> None:

@@ -1,5 +1,5 @@
 """The outbox: domain events written in the transaction that made them, read back by
-position by the relays (parley.realtime.relay), so that a committed change is pushed
+position by the relays (parley.changes.relay), so that a committed change is pushed
 even when the process that made it dies right after its commit.
 
 A position is (txid, id). PostgreSQL hands out transaction ids in start order, not
@@ -17,10 +17,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, insert, null, select, tuple_
+from sqlalchemy import delete, func, insert, null, orm, select, tuple_
 
-from parley import events
-from parley.extensions import db
+from parley.changes import events
 from parley.models import OutboxEvent
 
 NOTIFY_CHANNEL = "parley_outbox"  # PostgreSQL LISTEN/NOTIFY: wakes the relays at commit
@@ -49,9 +48,9 @@ def record(staged: Sequence[events.DomainEvent]) -> None:
     if not staged:
         return
     prepare_relay()
-    db.session.execute(insert(OutboxEvent), [row_of(event) for event in staged])
+    _session().execute(insert(OutboxEvent), [row_of(event) for event in staged])
     if _on_postgres():
-        db.session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+        _session().execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
 def row_of(event: events.DomainEvent) -> dict[str, Any]:
@@ -84,9 +83,10 @@ def start_position() -> Position:
     """
     if _on_postgres():
         return Position(
-            db.session.execute(select(func.txid_snapshot_xmin(_snapshot()))).scalar_one(), 0
+            _session().execute(select(func.txid_snapshot_xmin(_snapshot()))).scalar_one(),
+            0,
         )
-    newest = db.session.execute(select(func.max(OutboxEvent.id))).scalar_one()
+    newest = _session().execute(select(func.max(OutboxEvent.id))).scalar_one()
     return Position(0, newest or 0)
 
 
@@ -107,7 +107,7 @@ def scan(after: Position, limit: int) -> tuple[list[Entry], bool]:
             .where(OutboxEvent.id > after.id)
             .order_by(OutboxEvent.id)
         )
-    rows = db.session.execute(query.limit(limit)).all()
+    rows = _session().execute(query.limit(limit)).all()
     entries: list[Entry] = []
     for txid, row_id, kind, channel_id, seq, data, horizon in rows:
         if txid is not None and txid >= horizon:
@@ -120,7 +120,7 @@ def first_seq_since(channel_id: int, start: Position) -> int | None:
     """The first seq of a channel written from `start` on: where a reader that began
     there takes up that channel (seqs of one channel commit in order)."""
     since = OutboxEvent.txid >= start.txid if _on_postgres() else OutboxEvent.id > start.id
-    first: int | None = db.session.scalar(
+    first: int | None = _session().scalar(
         select(func.min(OutboxEvent.seq)).where(OutboxEvent.channel_id == channel_id, since)
     )
     return first
@@ -128,7 +128,7 @@ def first_seq_since(channel_id: int, start: Position) -> int | None:
 
 def prune_before(moment: datetime) -> int:
     """Delete rows older than `moment`; return how many."""
-    deleted = db.session.execute(delete(OutboxEvent).where(OutboxEvent.created_at < moment))
+    deleted = _session().execute(delete(OutboxEvent).where(OutboxEvent.created_at < moment))
     return int(deleted.rowcount)  # type: ignore[attr-defined]
 
 
@@ -150,9 +150,14 @@ def _relay() -> Any:
     return current_app.extensions.get(RELAY_EXTENSION) if has_app_context() else None
 
 
+def _session() -> orm.Session:
+    session: orm.Session = events.current_session()
+    return session
+
+
 def _snapshot() -> Any:
     return func.txid_current_snapshot()
 
 
 def _on_postgres() -> bool:
-    return bool(db.session.get_bind().dialect.name == "postgresql")
+    return bool(_session().get_bind().dialect.name == "postgresql")

@@ -1,7 +1,7 @@
 """One unit of work per request, socket event and Celery task: services stage their
 writes and events in the session and flush; the boundary commits once, after the work
 succeeded, or rolls it all back (Indico's pattern: operations flush, the request
-commits). Events leave only after that commit (parley.extensions.Session).
+commits). Events leave only after that commit (parley.changes.session.Session).
 """
 
 import functools
@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 from flask import Flask
 from flask.typing import ResponseReturnValue
 
-from parley.extensions import Session, db
+from parley.changes.session import Session
+from parley.extensions import db
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 

@@ -31,10 +31,10 @@ import psycopg
 from flask import Flask
 from sqlalchemy import select
 
-from parley import events, outbox
+from parley.changes import events, outbox
+from parley.changes.outbox import Entry, Position
 from parley.extensions import db, socketio
 from parley.models import Message
-from parley.outbox import Entry, Position
 
 log = logging.getLogger(__name__)
 

@@ -2,12 +2,12 @@
 delivered once it commits (never if it rolls back).
 
 This module is the one place events leave the domain. Subscribers (pushes to sockets,
-the read caches, link previews) are wired in one place, parley.subscribers; with none,
+the read caches, link previews) are wired in one place, parley.changes.wiring; with none,
 publishing is a no-op. Events carry ids, not rows, so any process can load the state it
 needs. A subscriber that fails is logged and counted, and the others still run: the
 change is committed, and its writer gets its answer.
 
-Every event is also written to the outbox in its transaction (parley.outbox). Relayed
+Every event is also written to the outbox in its transaction (parley.changes.outbox). Relayed
 subscribers (the pushes to sockets) get events from there, through the relay of each
 web process, so that no committed change goes unpushed; the others get them in the
 writing process, right after its commit.
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from parley.extensions import STAGED_EVENTS, db
+from flask import current_app
 
 log = logging.getLogger(__name__)
 
@@ -272,8 +272,14 @@ def subscribers() -> list[Subscriber]:
 def publish_on_commit(event: DomainEvent, *, in_outbox: bool = False) -> None:
     """Stage a change in the current transaction: it is written to the outbox with it
     (unless the caller wrote it already), and the subscribers get it after the commit,
-    in the order staged; a rollback drops it (parley.extensions.Session)."""
-    db.session.info.setdefault(STAGED_EVENTS, []).append((event, in_outbox))
+    in the order staged; a rollback drops it (parley.changes.session.Session)."""
+    current_session().stage(event, in_outbox=in_outbox)
+
+
+def current_session() -> Any:
+    """The unit of work's session (parley.changes.session.Session), from the app's
+    Flask-SQLAlchemy: this package sits below parley.extensions, which makes it."""
+    return current_app.extensions["sqlalchemy"].session()
 
 
 def deliver(event: DomainEvent, *, relayed: bool = False) -> None:
