@@ -11,7 +11,7 @@ import {
   threadsChanged, updateHistory,
 } from "./store.js";
 import { membersChanged } from "./mentionSuggest.js";
-import { delivered } from "./outbox.js";
+import { delivered, sendOverSocketWith } from "./outbox.js";
 import { presenceChanged } from "./people.js";
 import { typingSeen, typingStopped } from "./typing.js";
 import { applyMarker, countEvent, loadCounts } from "./unread.js";
@@ -141,10 +141,12 @@ export function sendTyping(channelId) {
 }
 
 /** post_message over the socket; resolves with the acknowledgement. */
-export function postOverSocket(post) {
+function postOverSocket(post) {
   if (!socket?.connected) return Promise.reject(new Error("offline"));
   return socket.timeout(10_000).emitWithAck("post_message", post);
 }
+
+sendOverSocketWith(postOverSocket);
 
 function receive(event) {
   const channelId = event.channel_id;

@@ -5,11 +5,17 @@
 import { signal } from "@preact/signals";
 
 import { call } from "./api.js";
-import { postOverSocket } from "./live.js";
 import { me, placeMessage } from "./store.js";
 
 export const pending = signal([]); // {channel_id, thread_root_id?, source, client_msg_id, error?, retryIn?}
 let sending = false;
+// How a post goes over the socket (live.js gives it: this module knows no socket).
+let postOverSocket = () => Promise.reject(new Error("offline"));
+
+/** Send posts with `post` (resolving with the socket's acknowledgement) from now on. */
+export function sendOverSocketWith(post) {
+  postOverSocket = post;
+}
 
 function key() {
   return `parley-outbox:${me.value?.id}`;
