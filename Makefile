@@ -11,7 +11,7 @@ CLIENT := src/parley/web/static/app/sizes.json
 # The embedded default keeps its SQLite file and generated secret key here.
 export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run cluster bench bench-rest bench-client bench-search bench-abuse test lint typecheck pytest install services packages migrate clean
+.PHONY: run cluster bench bench-rest bench-client bench-search bench-abuse test lint typecheck pytest client-test install services packages migrate clean
 
 run: install ## migrate the embedded SQLite database; serve on http://127.0.0.1:5000 with a worker
 	$(BIN)/parley serve
@@ -38,7 +38,7 @@ bench-abuse: install services packages ## one user's cost to another -> bench/re
 	$(BIN)/python bench/sign_in_waits.py
 	$(BIN)/python bench/socket_floods.py
 
-test: install services packages lint typecheck pytest ## everything CI checks
+test: install services packages lint typecheck client-test pytest ## everything CI checks
 
 install: $(VENV)/.installed node_modules/.installed $(CLIENT)
 
@@ -67,6 +67,11 @@ packages: ## Debian packages the cluster and its tests need (socat: multi-host; 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	node_modules/.bin/eslint client tests/js bench
+
+# The client's modules that hold logic (sequencing, unread, the outbox) under node:test.
+client-test: install
+	node --import ./client/test/setup.js --test client/test/
 
 typecheck: install
 	$(BIN)/mypy

@@ -239,6 +239,7 @@ function SearchResults({ words, onPick }) {
       setFound([]);
     }
   }
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the first page again for new words only
   useEffect(() => { load(null); }, [words]);
   return (
     <section aria-label="Search results" class="mention-list search-results">

@@ -80,6 +80,8 @@ function Picker({ onPick, onClose }) {
     ? data.emoji.filter((e) => (words ? `${e.n} ${e.t}`.includes(words) : e.g === group)).slice(0, SHOWN_MAX)
     : [];
   return (
+    // Escape closes the dialog from any control inside it (their keydown bubbles here).
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions
     <div class="picker" role="dialog" aria-label="Pick a reaction"
       onKeyDown={(event) => event.key === "Escape" && onClose()}>
       <label class="sr-only" for="picker-search">Search emoji</label>

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 
 import { call } from "./api.js";
-import { Message, PendingPost } from "./MessageList.jsx";
+import { Message, PendingPost } from "./Message.jsx";
 import { enqueue, pending } from "./outbox.js";
 import { nicknameOf } from "./people.js";
 import {
@@ -34,7 +34,7 @@ export function ThreadPanel({ followed }) {
   useEffect(() => {
     if (!following || lastSeq <= readSeq) return;
     call("PUT", `/channels/${channelId}/messages/${rootId}/replies/read`, { seq: lastSeq }).catch(() => {});
-  }, [following, lastSeq, readSeq]);
+  }, [following, lastSeq, readSeq, channelId, rootId]);
 
   async function toggleFollow() {
     try {

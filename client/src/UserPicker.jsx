@@ -27,6 +27,7 @@ export function UserPicker({ id, label, action, exclude = [], onPick }) {
       }
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- a search per query typed, not per render
   }, [query]);
 
   return (

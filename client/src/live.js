@@ -1,7 +1,7 @@
-// The /v2 socket, following the protocol's four client rules (docs/realtime-v2.md):
-// per channel the last seq applied; an event at or below it is dropped, one past a gap
-// is held until the gap fills, a gap still open after a few seconds is fetched over
-// REST, and every (re)connection sends the last seqs as cursors.
+// The /v2 socket, following the protocol's four client rules (docs/realtime-v2.md) with
+// sequence.js: per channel the last seq applied; an event at or below it is dropped, one
+// past a gap is held until the gap fills, a gap still open after a few seconds is fetched
+// over REST, and every (re)connection sends the last seqs as cursors.
 
 import { io } from "socket.io-client";
 
@@ -13,28 +13,29 @@ import {
 import { membersChanged } from "./mentionSuggest.js";
 import { delivered, sendOverSocketWith } from "./outbox.js";
 import { presenceChanged } from "./people.js";
+import { createSequencer } from "./sequence.js";
 import { typingSeen, typingStopped } from "./typing.js";
 import { applyMarker, countEvent, loadCounts } from "./unread.js";
 
-const GAP_FETCH_MS = 3000;
 const EVENTS = [
   "message_posted", "message_edited", "message_deleted", "message_pinned", "message_unpinned",
   "reaction_added", "reaction_removed", "thread_updated", "member_joined", "member_left",
 ];
 
-const last = new Map(); // channel id -> last seq applied
-const held = new Map(); // channel id -> Map(seq -> event)
-const gapTimers = new Map();
+const sequence = createSequencer({
+  apply,
+  fetchAfter: (channelId, seq) => call("GET", `/channels/${channelId}/events?after=${seq}`),
+});
 let socket = null;
 let onConnected = () => {};
 
 /** Open the socket; `connected` runs on each (re)connection (to resend pending posts). */
 export function connect(startingSeqs, connected) {
-  for (const [channelId, seq] of startingSeqs) last.set(channelId, seq);
+  for (const [channelId, seq] of startingSeqs) sequence.restart(channelId, seq);
   onConnected = connected;
   socket = io("/v2", {
     transports: ["websocket", "polling"],
-    auth: (give) => give({ token: accessToken(), cursors: Object.fromEntries(last) }),
+    auth: (give) => give({ token: accessToken(), cursors: sequence.cursors() }),
   });
   socket.on("connect", () => {
     connection.value = "online";
@@ -59,7 +60,7 @@ export function connect(startingSeqs, connected) {
       setTimeout(() => socket.connect(), (error.data.retry_after ?? 5) * 1000);
     }
   });
-  for (const name of EVENTS) socket.on(name, receive);
+  for (const name of EVENTS) socket.on(name, sequence.receive);
   socket.on("resync", (payload) => reload(payload.channel_id));
   socket.on("read_marker", applyMarker); // read on another device, or in another tab
   socket.on("typing", typingSeen);
@@ -119,20 +120,17 @@ export function disconnect() {
   clearInterval(heartbeat);
   socket?.disconnect();
   socket = null;
-  last.clear();
-  held.clear();
-  for (const timer of gapTimers.values()) clearTimeout(timer);
-  gapTimers.clear();
+  sequence.clear();
 }
 
 /** Start following a channel joined or created after the socket connected. */
 export function follow(channelId, seq) {
-  if (!last.has(channelId)) last.set(channelId, seq);
+  sequence.follow(channelId, seq);
 }
 
 /** The last seq applied in a channel (undefined before its first). */
 export function lastSeqOf(channelId) {
-  return last.get(channelId);
+  return sequence.lastSeqOf(channelId);
 }
 
 /** Tell the channel's other members the user is typing (typing.js throttles it). */
@@ -148,38 +146,10 @@ function postOverSocket(post) {
 
 sendOverSocketWith(postOverSocket);
 
-function receive(event) {
-  const channelId = event.channel_id;
-  if (!last.has(channelId)) last.set(channelId, event.seq - 1);
-  if (event.seq <= last.get(channelId)) return; // rule 1: a duplicate
-  const waiting = held.get(channelId) ?? new Map();
-  held.set(channelId, waiting);
-  waiting.set(event.seq, event);
-  while (waiting.has(last.get(channelId) + 1)) {
-    const next = last.get(channelId) + 1;
-    apply(waiting.get(next));
-    waiting.delete(next);
-    last.set(channelId, next);
-  }
-  clearTimeout(gapTimers.get(channelId));
-  if (waiting.size) gapTimers.set(channelId, setTimeout(() => fetchGap(channelId), GAP_FETCH_MS));
-}
-
-async function fetchGap(channelId) {
-  // Rule 3: a push was lost; the log has it.
-  let more = true;
-  while (more) {
-    const page = await call("GET", `/channels/${channelId}/events?after=${last.get(channelId)}`);
-    for (const event of page.events) receive(event);
-    more = page.more && page.events.length > 0;
-  }
-}
-
 async function reload(channelId) {
   const page = await call("GET", `/channels/${channelId}/messages`);
   const channel = await call("GET", `/channels/${channelId}`);
-  last.set(channelId, channel.last_seq);
-  held.delete(channelId);
+  sequence.restart(channelId, channel.last_seq);
   loadCounts([channel]);
   updateHistory(channelId, () => ({ messages: page.messages, more: page.more, loaded: true }));
 }

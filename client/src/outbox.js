@@ -65,6 +65,8 @@ export async function flush() {
   try {
     let next;
     while ((next = pending.value.find((post) => !post.error))) {
+      // Waiting out the posting budget: its timer flushes, and nothing overtakes it.
+      if (next.retryIn) return;
       const ack = await send(next);
       if (ack === null) return; // offline: the next connection flushes again
       settle(next, ack);

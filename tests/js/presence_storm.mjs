@@ -17,7 +17,7 @@ const say = (line) => process.stdout.write(JSON.stringify(line) + "\n");
 let events = 0;
 const views = [];
 
-const sockets = tokens.map((line, index) => {
+const sockets = tokens.map((line) => {
   const token = line.split(" ")[1];
   const view = new Map();
   views.push(view);
