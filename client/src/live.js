@@ -54,9 +54,9 @@ export function connect(startingSeqs, connected) {
       } catch {
         /* the session ended: the app signs out */
       }
-    } else if (error?.data?.code === 429) {
-      // Too many sockets, or connects, for now: socket.io does not retry a refused
-      // namespace by itself, so try again when the server says.
+    } else if (error?.data?.code === 429 || error?.data?.code === 503) {
+      // Too many sockets or connects, or a busy server, for now: socket.io does not retry
+      // a refused namespace by itself, so try again when the server says.
       setTimeout(() => socket.connect(), (error.data.retry_after ?? 5) * 1000);
     }
   });

@@ -6,14 +6,17 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, suppress
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 import websocket
 
 from tests.raw_socket import RawSocket, SocketClosedError
-from tests.servers import call, parley_server, shared_env
+from tests.servers import call, parley_server, shared_env, wait_until
 from tests.v2_clients import Member
 
 LIMITS_ON = {"RATE_LIMITS_ENABLED": "1", "RATE_LIMIT_SIGN_UP": "1000 per minute"}
@@ -210,3 +213,48 @@ def test_a_flood_of_malformed_packets_closes_the_connection(tmp_path: Path) -> N
     assert closed
     assert "Traceback" not in text
     assert len(lines) == 2, lines
+
+
+def test_a_connect_that_finds_no_database_connection_free_is_refused_with_a_retry(
+    tmp_path: Path,
+) -> None:
+    """A storm of connects outlasting the pool's wait: a 503 refusal that says when to
+    try again (the browser client does), not a connect the client waits out."""
+    env = shared_env(
+        "parley_test_socket_pool",
+        DATABASE_POOL_SIZE="2",  # the relay's own, and one for requests and events
+        DATABASE_POOL_OVERFLOW="0",
+        DATABASE_POOL_TIMEOUT="0.5",
+    )
+    with parley_server(env) as url:
+        member = Member(url)
+        first, second = RawSocket(url), RawSocket(url)
+        with psycopg.connect(env["DATABASE_URL"]) as blocker, ThreadPoolExecutor(1) as pool:
+            # The first connect's write waits for this lock, holding the pool's connection.
+            blocker.execute("LOCK TABLE socket_sessions IN ACCESS EXCLUSIVE MODE")
+            waiting = pool.submit(first.connect, "/v2", {"token": member.token})
+            wait_until(lambda: lock_waiters(blocker) == 1)
+            refused = second.connect("/v2", {"token": member.token})
+            blocker.commit()
+            admitted = waiting.result(timeout=10)
+        again = second.connect("/v2", {"token": member.token})
+        status, _, _ = call(f"{url}/healthz")
+        first.close()
+        second.close()
+
+    assert refused.startswith("4/v2,")
+    assert refusal_of(refused)["code"] == 503
+    assert refusal_of(refused)["retry_after"] == 2
+    assert admitted.startswith("0/v2,")
+    assert again.startswith("0/v2,")
+    assert status == 200
+
+
+def lock_waiters(connection: psycopg.Connection[Any]) -> int:
+    """How many other sessions wait for a lock (read outside the connection's transaction)."""
+    with psycopg.connect(connection.info.dsn) as reader:
+        row = reader.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -161,6 +162,13 @@ def _database_unavailable(error: OperationalError) -> ErrorResponse:
     return error_response(503, "The database is unavailable; try again shortly.")
 
 
+def _pool_exhausted(error: PoolTimeout) -> ErrorResponse:
+    log.warning("no database connection free: %s", error)
+    return error_response(
+        503, "The server is busy; try again shortly.", headers={"Retry-After": "2"}
+    )
+
+
 def _store_unavailable(error: RedisError) -> ErrorResponse:
     log.error("redis unavailable: %s", error)
     return error_response(503, "A shared store is unavailable; try again shortly.")
@@ -176,5 +184,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(UnauthorizedError, _unauthorized)
     app.register_error_handler(ConflictError, lambda error: conflict_response(error, 409))
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _pool_exhausted)
     app.register_error_handler(RedisError, _store_unavailable)
     apifairy.error_handler(_validation_error)

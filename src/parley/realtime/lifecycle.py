@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import request
+from flask_socketio import ConnectionRefusedError as Refused
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley.api.errors import error_body
 from parley.changes.unit_of_work import socket_unit
@@ -48,7 +50,13 @@ def on_lifecycle(event: str, namespace: str) -> Callable[[Handler], Handler]:
                 connection_limits.disconnected(sid, namespace)
                 return unit(*args)
             connection_limits.admit(namespace)
-            admitted = unit(*args)
+            try:
+                admitted = unit(*args)
+            except PoolTimeout:
+                # Every pooled connection stayed busy (a storm of connects): a refusal
+                # the client retries, not an error it waits out.
+                body = {**error_body(503, "The server is busy; connect again."), "retry_after": 2}
+                raise Refused(body["message"], body) from None
             if admitted is not False:
                 connection_limits.connected(sid, namespace)
             return admitted

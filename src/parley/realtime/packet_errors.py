@@ -25,8 +25,10 @@ class OneLinePacketErrors(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep the record, on one line when it is a packet decoding error."""
-        if record.exc_info and record.exc_info[1] is not None and record.getMessage() == _DECODING:
-            error = record.exc_info[1]
+        error = record.exc_info[1] if record.exc_info else None
+        # Only a decoding error: a server's own failure (a database timeout, say) keeps
+        # its traceback and its level.
+        if isinstance(error, _MALFORMED) and record.getMessage() == _DECODING:
             reason = str(error).splitlines()[0][:200] if str(error) else ""
             record.msg = "refused a malformed packet: %s: %s"
             record.args = (type(error).__name__, reason)

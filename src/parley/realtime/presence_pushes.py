@@ -9,6 +9,7 @@ thousand.
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "parley.presence_pushes"
 _presence_schema = PresenceSchema()
+_STATES_MAX = 100_000  # users whose pushed state a process keeps (a dict entry each)
 
 
 class PresencePushes:
@@ -35,21 +37,36 @@ class PresencePushes:
         self._lock = threading.Lock()
         self._pending: dict[str, dict[int, dict[str, Any]]] = {}
         self._flushing = False
+        # user id -> (online, away, last seen), and that state as pushed
+        self._states: dict[int, tuple[tuple[bool, bool, datetime], dict[str, Any]]] = {}
 
     def welcome(self, sid: str, user_id: int) -> None:
         """A socket of `user_id` joined its rooms: queue for it the presence of everyone it
         may see who is not offline (offline is what a client assumes), so that what it
         knows is whole; later changes then arrive merged, as for every socket."""
         shared = select(Membership.channel_id).where(Membership.user_id == user_id)
-        present = db.session.scalars(
-            select(User).where(
+        present = db.session.execute(
+            select(User.id, User.online, User.away, User.last_seen_at).where(
                 User.online.is_(True),
                 select(Membership.user_id)
                 .where(Membership.user_id == User.id, Membership.channel_id.in_(shared))
                 .exists(),
             )
         ).all()
-        self._queue({sid}, [_presence_schema.dump(user) for user in present])
+        self._queue({sid}, [self._state_of(*row) for row in present])
+
+    def _state_of(self, user_id: int, online: bool, away: bool, seen: datetime) -> dict[str, Any]:
+        """A user's presence as pushed, dumped once per state: in a storm of arrivals
+        every welcome lists everyone online, and dumping each of them for every socket
+        was most of a connect's time."""
+        state = (online, away, seen)
+        known = self._states.get(user_id)
+        if known is None or known[0] != state:
+            if len(self._states) >= _STATES_MAX:
+                self._states.clear()
+            user = User(id=user_id, online=online, away=away, last_seen_at=seen)
+            known = self._states[user_id] = (state, _presence_schema.dump(user))
+        return known[1]
 
     def changed(self, user_id: int) -> None:
         """A user's presence changed: queue it for every socket here that may see it."""
@@ -110,7 +127,6 @@ def on_user_updated(event: events.UserUpdated) -> None:
 SUBSCRIBER = events.Subscriber(
     "v2 presence pushes",
     on_user_updated,
-    handles=frozenset({events.UserUpdated}),
-    ignores=events.EVENT_TYPES - {events.UserUpdated},
+    handles=events.types_where(lambda facts: facts.v2 == "presence"),
     relayed=True,
 )
