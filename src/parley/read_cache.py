@@ -188,54 +188,27 @@ def invalidate_on(event: events.DomainEvent) -> None:
     are edits), deletions, pins and reactions change pages. A new message changes no page that is
     cached: only pages that end before the channel's last seq are.
     """
-    match event:
-        case events.SessionRevoked(user_id=user_id) | events.UserUpdated(user_id=user_id):
-            invalidate(USER_TOKENS, user_id)
-        case events.MemberJoined(channel_id=channel_id) | events.MemberLeft(channel_id=channel_id):
-            invalidate(CHANNEL_READERS, channel_id)
-        case (
-            events.MessageEdited(channel_id=channel_id)
-            | events.MessageDeleted(channel_id=channel_id)
-            | events.MessagePinned(channel_id=channel_id)
-            | events.MessageUnpinned(channel_id=channel_id)
-            | events.ReactionAdded(channel_id=channel_id)
-            | events.ReactionRemoved(channel_id=channel_id)
-            | events.ThreadUpdated(channel_id=channel_id)
-        ):
-            invalidate(CHANNEL_PAGES, channel_id)
+    facts = event.facts
+    if facts.kind in (events.Kind.USER, events.Kind.SESSION):
+        invalidate(USER_TOKENS, events.id_in(event, "user_id"))
+    elif facts.kind is events.Kind.MEMBERSHIP:
+        invalidate(CHANNEL_READERS, events.id_in(event, "channel_id"))
+    elif facts.changes_history:
+        invalidate(CHANNEL_PAGES, events.id_in(event, "channel_id"))
 
 
+# What a cache depends on, by the events' facts: a user's tokens (sessions end, and a
+# profile or presence change decides whether a request writes last_seen_at), a channel's
+# readers (its members), a channel's history pages (a change of a message they hold; a
+# new message changes none: no cached page ends past the last seq).
 SUBSCRIBER = events.Subscriber(
     "read cache invalidation",
     invalidate_on,
-    handles=frozenset(
-        {
-            events.SessionRevoked,
-            events.UserUpdated,
-            events.MemberJoined,
-            events.MemberLeft,
-            events.MessageEdited,
-            events.MessageDeleted,
-            events.MessagePinned,
-            events.MessageUnpinned,
-            events.ReactionAdded,
-            events.ReactionRemoved,
-            events.ThreadUpdated,
-        }
-    ),
-    # A new user, a new message (no cached page ends past the last seq), read markers,
-    # mentions (a message's html changes only with its edit) and a finished job change
-    # nothing cached.
-    ignores=frozenset(
-        {
-            events.UserCreated,
-            events.MessagePosted,
-            events.ReadMarkerMoved,
-            events.MembersMentioned,
-            events.MentionsWithdrawn,
-            events.ThreadReadMoved,
-            events.JobFinished,
-        }
+    handles=events.types_where(
+        lambda facts: (
+            facts.changes_history
+            or facts.kind in (events.Kind.USER, events.Kind.SESSION, events.Kind.MEMBERSHIP)
+        )
     ),
 )
 

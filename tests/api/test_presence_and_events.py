@@ -30,7 +30,7 @@ def published() -> Iterator[list[events.DomainEvent]]:
 
 def everything(name: str, receive: Callable[[events.DomainEvent], None]) -> events.Subscriber:
     """A test's subscriber to every event type."""
-    return events.Subscriber(name, receive, handles=events.EVENT_TYPES, ignores=frozenset())
+    return events.Subscriber(name, receive, handles=events.EVENT_TYPES)
 
 
 def test_token_auth_marks_the_user_online(client: FlaskClient) -> None:

@@ -21,9 +21,7 @@ def delivered() -> Iterator[list[events.DomainEvent]]:
     """What relayed subscribers are handed, in order."""
     received: list[events.DomainEvent] = []
     events.subscribe(
-        events.Subscriber(
-            "recorder", received.append, events.EVENT_TYPES, frozenset(), relayed=True
-        )
+        events.Subscriber("recorder", received.append, events.EVENT_TYPES, relayed=True)
     )
     yield received
     events.unsubscribe("recorder")

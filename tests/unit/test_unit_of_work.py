@@ -22,9 +22,7 @@ pytestmark = pytest.mark.usefixtures("app")  # each test on SQLite and on Postgr
 def delivered() -> Iterator[list[events.DomainEvent]]:
     """What the subscribers in the committing process are handed."""
     received: list[events.DomainEvent] = []
-    events.subscribe(
-        events.Subscriber("recorder", received.append, events.EVENT_TYPES, frozenset())
-    )
+    events.subscribe(events.Subscriber("recorder", received.append, events.EVENT_TYPES))
     yield received
     events.unsubscribe("recorder")
 

@@ -2,10 +2,12 @@
 delivered once it commits (never if it rolls back).
 
 This module is the one place events leave the domain. Subscribers (pushes to sockets,
-the read caches, link previews) are wired in one place, parley.changes.wiring; with none,
-publishing is a no-op. Events carry ids, not rows, so any process can load the state it
-needs. A subscriber that fails is logged and counted, and the others still run: the
-change is committed, and its writer gets its answer.
+the read caches, link previews) are wired in one place, parley.changes.wiring; with
+none, publishing is a no-op. Each event type declares its facts (Facts: what it is
+about, the names it is pushed under, whether it bears a message or changes a page of
+history), and the consumers choose and route by them. Events carry ids, not rows, so any
+process can load the state it needs. A subscriber that fails is logged and counted, and
+the others still run: the change is committed, and its writer gets its answer.
 
 Every event is also written to the outbox in its transaction (parley.changes.outbox). Relayed
 subscribers (the pushes to sockets) get events from there, through the relay of each
@@ -13,21 +15,67 @@ web process, so that no committed change goes unpushed; the others get them in t
 writing process, right after its commit.
 """
 
+import enum
 import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, ClassVar, get_args
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
 
 
+class Kind(enum.Enum):
+    """What an event is about, which decides who may hear of it."""
+
+    MESSAGE = "message"  # a channel's message changed: its members, in the channel's seq order
+    MEMBERSHIP = "membership"  # a channel's members changed: its members and the one who left
+    READ_STATE = "read_state"  # a reader's place moved: that reader's devices
+    MENTIONS = "mentions"  # members named or no longer named: each of them
+    USER = "user"  # a user signed up or changed: everyone who can see them
+    SESSION = "session"  # a sign-in ended: its sockets, which must go
+    JOB = "job"  # an asynchronous request was answered: its owner
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What every consumer of an event type needs to know of it, declared by the type
+    (``facts``) and read from there by the pushes, the relay and the read caches;
+    tests/unit/test_event_facts.py checks them against the models, the schemas, the
+    protocol's document and the browser client."""
+
+    kind: Kind
+    v2: str | None  # the event a /v2 socket is sent (EventKind's value for a channel change)
+    payload: str | None  # the name of its payload's schema in parley.schemas.v2
+    v1: str | None  # the event Flack's clients are sent on the v1 namespace
+    bears_message: bool  # its pushes carry the message ``message_id`` names
+    changes_history: bool  # a page of the channel's history that holds the message changes
+
+
+def message_change(wire: str, *, v1: str | None = None, changes_history: bool = True) -> Facts:
+    """The facts of a change of a message, logged and pushed as ``wire``."""
+    return Facts(Kind.MESSAGE, wire, "EventSchema", v1, True, changes_history)
+
+
+def membership_change(wire: str) -> Facts:
+    """The facts of a change of a channel's members, logged and pushed as ``wire``."""
+    return Facts(Kind.MEMBERSHIP, wire, "EventSchema", None, False, False)
+
+
 @dataclass(frozen=True)
 class UserCreated:
     """A user signed up."""
 
+    facts: ClassVar[Facts] = Facts(
+        Kind.USER,
+        v2=None,
+        payload=None,
+        v1="updated_model",
+        bears_message=False,
+        changes_history=False,
+    )
     user_id: int
 
 
@@ -35,6 +83,14 @@ class UserCreated:
 class UserUpdated:
     """A user's profile or presence changed."""
 
+    facts: ClassVar[Facts] = Facts(
+        Kind.USER,
+        v2="presence",
+        payload="PresenceSchema",
+        v1="updated_model",
+        bears_message=False,
+        changes_history=False,
+    )
     user_id: int
     presence_changed: bool = False
 
@@ -43,6 +99,9 @@ class UserUpdated:
 class MessagePosted:
     """A message was added to a channel at position ``seq``."""
 
+    facts: ClassVar[Facts] = message_change(
+        "message_posted", v1="updated_model", changes_history=False
+    )
     message_id: int
     channel_id: int
     seq: int
@@ -52,6 +111,7 @@ class MessagePosted:
 class MessageEdited:
     """A message changed at ``seq``: its source (and so its HTML), or only its previews."""
 
+    facts: ClassVar[Facts] = message_change("message_edited", v1="updated_model")
     message_id: int
     channel_id: int
     seq: int
@@ -62,6 +122,7 @@ class MessageEdited:
 class MessageDeleted:
     """A message was deleted by its author at ``seq``."""
 
+    facts: ClassVar[Facts] = message_change("message_deleted")
     message_id: int
     channel_id: int
     seq: int
@@ -71,6 +132,7 @@ class MessageDeleted:
 class MessagePinned:
     """A member, ``user_id``, pinned a message to its channel, at ``seq``."""
 
+    facts: ClassVar[Facts] = message_change("message_pinned")
     message_id: int
     channel_id: int
     seq: int
@@ -81,6 +143,7 @@ class MessagePinned:
 class MessageUnpinned:
     """A member, ``user_id``, unpinned a message, at ``seq``."""
 
+    facts: ClassVar[Facts] = message_change("message_unpinned")
     message_id: int
     channel_id: int
     seq: int
@@ -91,6 +154,7 @@ class MessageUnpinned:
 class ReactionAdded:
     """A member reacted to a message at ``seq``."""
 
+    facts: ClassVar[Facts] = message_change("reaction_added")
     message_id: int
     channel_id: int
     seq: int
@@ -101,6 +165,7 @@ class ReactionAdded:
 class ReactionRemoved:
     """A member took a reaction back at ``seq``."""
 
+    facts: ClassVar[Facts] = message_change("reaction_removed")
     message_id: int
     channel_id: int
     seq: int
@@ -111,6 +176,7 @@ class ReactionRemoved:
 class ThreadUpdated:
     """A thread's root changed at ``seq``: a reply was posted (by ``user_id``) or deleted."""
 
+    facts: ClassVar[Facts] = message_change("thread_updated")
     message_id: int
     channel_id: int
     seq: int
@@ -123,6 +189,14 @@ class ThreadReadMoved:
     ``unread_count`` of others' replies unread, among those up to the channel's seq
     ``as_of_seq``."""
 
+    facts: ClassVar[Facts] = Facts(
+        Kind.READ_STATE,
+        v2="thread_read",
+        payload="ThreadStateSchema",
+        v1=None,
+        bears_message=False,
+        changes_history=False,
+    )
     user_id: int
     channel_id: int
     root_id: int
@@ -135,6 +209,7 @@ class ThreadReadMoved:
 class MemberJoined:
     """A user became a member of a channel at ``seq``."""
 
+    facts: ClassVar[Facts] = membership_change("member_joined")
     channel_id: int
     user_id: int
     seq: int
@@ -144,6 +219,7 @@ class MemberJoined:
 class MemberLeft:
     """A user left, or was removed from, a channel at ``seq``."""
 
+    facts: ClassVar[Facts] = membership_change("member_left")
     channel_id: int
     user_id: int
     seq: int
@@ -155,6 +231,14 @@ class ReadMarkerMoved:
     messages unread, ``mention_count`` of them naming the member, among those up to the
     channel's seq ``as_of_seq`` (one snapshot)."""
 
+    facts: ClassVar[Facts] = Facts(
+        Kind.READ_STATE,
+        v2="read_marker",
+        payload="ReadStateSchema",
+        v1=None,
+        bears_message=False,
+        changes_history=False,
+    )
     user_id: int
     channel_id: int
     last_read_seq: int
@@ -172,6 +256,14 @@ class MembersMentioned:
     No ``seq`` of its own: the message's event has it, and this one follows it.
     """
 
+    facts: ClassVar[Facts] = Facts(
+        Kind.MENTIONS,
+        v2="mention",
+        payload="MentionSchema",
+        v1=None,
+        bears_message=True,
+        changes_history=False,
+    )
     message_id: int
     channel_id: int
     user_ids: tuple[int, ...]
@@ -182,6 +274,14 @@ class MembersMentioned:
 class MentionsWithdrawn:
     """A message no longer names these members (edited, or deleted): their counts fell."""
 
+    facts: ClassVar[Facts] = Facts(
+        Kind.MENTIONS,
+        v2="read_marker",
+        payload="ReadStateSchema",
+        v1=None,
+        bears_message=False,
+        changes_history=False,
+    )
     message_id: int
     channel_id: int
     user_ids: tuple[int, ...]
@@ -192,6 +292,14 @@ class SessionRevoked:
     """A sign-in (token family) was revoked, or all of the user's (family None): its
     sockets, forgotten by the registry in the same transaction, must go."""
 
+    facts: ClassVar[Facts] = Facts(
+        Kind.SESSION,
+        v2=None,
+        payload=None,
+        v1=None,
+        bears_message=False,
+        changes_history=False,
+    )
     user_id: int
     family: str | None = None
     sids: tuple[str, ...] = ()
@@ -201,6 +309,14 @@ class SessionRevoked:
 class JobFinished:
     """An asynchronous request has its answer; only its owner may see it."""
 
+    facts: ClassVar[Facts] = Facts(
+        Kind.JOB,
+        v2=None,
+        payload=None,
+        v1="job_finished",
+        bears_message=False,
+        changes_history=False,
+    )
     job_id: str
     user_id: int
 
@@ -230,22 +346,33 @@ DomainEvent = (
 )
 
 
-EVENT_TYPES: frozenset[type] = frozenset(
+EVENT_TYPES: frozenset[type[DomainEvent]] = frozenset(
     t for member in get_args(DomainEvent) for t in (get_args(member) or (member,))
 )
 
 
+def types_where(test: Callable[[Facts], bool]) -> frozenset[type[DomainEvent]]:
+    """The event types whose facts pass `test`: what a subscriber acts on."""
+    return frozenset(t for t in EVENT_TYPES if test(t.facts))
+
+
+def id_in(event: DomainEvent, field: str) -> int:
+    """An id the event carries because of its facts (a message's for one that bears a
+    message; a user's or a channel's for its kind: tests/unit/test_event_facts.py)."""
+    value: int = getattr(event, field)
+    return value
+
+
 @dataclass(frozen=True)
 class Subscriber:
-    """A receiver of committed changes: the event types it acts on, and those it ignores
-    knowingly (together every type, so that a new one cannot be forgotten). A relayed
-    one gets them from the outbox in every web process, the others in the process
-    that committed them."""
+    """A receiver of committed changes of the types it `handles` (chosen by their facts,
+    types_where, so that a new type reaches every consumer its facts concern). A
+    relayed one gets them from the outbox in every web process, the others in the
+    process that committed them."""
 
     name: str
     receive: Callable[[Any], None]
-    handles: frozenset[type]
-    ignores: frozenset[type]
+    handles: frozenset[type[DomainEvent]]
     relayed: bool = False
 
 

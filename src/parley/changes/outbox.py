@@ -12,7 +12,7 @@ one writer at a time, so its ids alone follow commit order.
 """
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -24,7 +24,9 @@ from parley.models import OutboxEvent
 
 NOTIFY_CHANNEL = "parley_outbox"  # PostgreSQL LISTEN/NOTIFY: wakes the relays at commit
 RELAY_EXTENSION = "parley.relay"
-_EVENT_TYPES = {event_type.__name__: event_type for event_type in events.EVENT_TYPES}
+_EVENT_TYPES: dict[str, Callable[..., events.DomainEvent]] = {
+    event_type.__name__: event_type for event_type in events.EVENT_TYPES
+}
 
 
 class Position(NamedTuple):

@@ -218,9 +218,9 @@ def _load_messages(entries: list[Entry]) -> list[Message]:
     them in the session (while the caller holds them). A query per event would also
     let every other greenlet of the process run between two events' pushes."""
     wanted = {
-        event.message_id
+        events.id_in(event, "message_id")
         for event in (entry.event for entry in entries)
-        if isinstance(event, events.MessagePosted | events.MessageEdited | events.MessageDeleted)
+        if event is not None and event.facts.bears_message
     }
     if not wanted:
         return []

@@ -1,10 +1,11 @@
 """Every receiver of domain events, wired in this one place (the app factory calls it).
 
-Each subscriber says which event types it acts on and which it ignores; together they
-are every type (tests/unit/test_subscribers.py), so a new event cannot be forgotten by,
-say, the read caches' invalidation. The pushes are relayed from the outbox by every web
-process (parley.changes.relay); the others run in the process that committed, right
-after its commit, so caches are invalidated before the relay reads the change.
+Each subscriber chooses the event types it acts on by the facts each type declares
+(parley.changes.events.Facts: its kind, its wire names, whether it bears a message or
+changes a history page), so a new type reaches every consumer its facts concern. The
+pushes are relayed from the outbox by every web process (parley.changes.relay); the
+others run in the process that committed, right after its commit, so caches are
+invalidated before the relay reads the change.
 """
 
 from flask import Flask

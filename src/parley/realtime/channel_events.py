@@ -13,19 +13,18 @@ import logging
 from typing import Any
 
 from flask import current_app
+from marshmallow import Schema
 
 from parley.changes import events
 from parley.extensions import db, socketio
 from parley.models import Channel, ChannelKind, EventKind, Message
 from parley.realtime.broadcast import broadcast
+from parley.schemas import v2 as schemas_v2
 from parley.schemas.v2 import (
     ChannelUnavailableSchema,
     EventSchema,
-    MentionSchema,
-    ReadStateSchema,
     ResumedSchema,
     ResyncSchema,
-    ThreadStateSchema,
 )
 from parley.services import channels, history, read_markers, sockets
 from parley.services.errors import StaleCursorError
@@ -38,31 +37,8 @@ _event_schema = EventSchema()
 _resumed_schema = ResumedSchema()
 _resync_schema = ResyncSchema()
 _unavailable_schema = ChannelUnavailableSchema()
-_read_state_schema = ReadStateSchema()
-_mention_schema = MentionSchema()
-_thread_state_schema = ThreadStateSchema()
-_KINDS: dict[type[events.ChannelChange], EventKind] = {
-    events.MessagePosted: EventKind.MESSAGE_POSTED,
-    events.MessageEdited: EventKind.MESSAGE_EDITED,
-    events.MessageDeleted: EventKind.MESSAGE_DELETED,
-    events.MessagePinned: EventKind.MESSAGE_PINNED,
-    events.MessageUnpinned: EventKind.MESSAGE_UNPINNED,
-    events.ReactionAdded: EventKind.REACTION_ADDED,
-    events.ReactionRemoved: EventKind.REACTION_REMOVED,
-    events.ThreadUpdated: EventKind.THREAD_UPDATED,
-    events.MemberJoined: EventKind.MEMBER_JOINED,
-    events.MemberLeft: EventKind.MEMBER_LEFT,
-}
-
-
-# Changes of a message made by a member other than its author: the event names them.
-BY_A_MEMBER = (
-    events.MessagePinned,
-    events.MessageUnpinned,
-    events.ReactionAdded,
-    events.ReactionRemoved,
-    events.ThreadUpdated,  # the one who replied, or deleted a reply
-)
+# Payload schemas by name, as the event types' facts name them.
+_payload_schemas: dict[str, Schema] = {}
 
 
 def channel_room(channel_id: int) -> str:
@@ -133,29 +109,28 @@ def _emit(event: str, payload: dict[str, Any], to: str) -> None:
 
 
 def _push_change(event: events.ChannelChange) -> None:
-    """Push a committed channel change to the channel's member sockets held here."""
+    """Push a committed channel change to the channel's member sockets held here.
+
+    The event names who acted: the member who joined or left, pinned, reacted or
+    replied (``user_id``), or else the message's author.
+    """
     message = None
-    user_id: int | None
-    if isinstance(event, events.MemberJoined | events.MemberLeft):
-        user_id = event.user_id
-    elif isinstance(event, BY_A_MEMBER):
-        message = db.session.get(Message, event.message_id)
-        if message is None:
-            return
-        user_id = event.user_id  # who pinned, reacted or replied, as the log records it
-    else:
-        message = db.session.get(Message, event.message_id)
+    if event.facts.bears_message:
+        message = db.session.get(Message, events.id_in(event, "message_id"))
         if message is None:  # deleted for good since: its own event says so
             return
-        user_id = message.user_id
-    view = EventView(event.channel_id, event.seq, _KINDS[type(event)], message, user_id)
-    kind, payload = view.kind.value, event_payload(view)
+    actor = getattr(event, "user_id", None)
+    if actor is None:
+        assert message is not None
+        actor = message.user_id
+    kind = EventKind(str(event.facts.v2))
+    payload = event_payload(EventView(event.channel_id, event.seq, kind, message, actor))
     leavers = _held_sids(event.user_id) if isinstance(event, events.MemberLeft) else []
     for sid in leavers:  # out before anything, so that no later event reaches them
         _move(sid, event.channel_id, enter=False)
-    broadcast(kind, payload, V2_NAMESPACE, channel_room(event.channel_id))
+    broadcast(kind.value, payload, V2_NAMESPACE, channel_room(event.channel_id))
     for sid in leavers:  # they learn it too
-        _emit(kind, payload, sid)
+        _emit(kind.value, payload, sid)
     if isinstance(event, events.MemberJoined):
         _admit_sockets(event)
 
@@ -189,18 +164,19 @@ def _move(sid: str, channel_id: int, *, enter: bool) -> None:
         log.exception("moving %s %s channel %s failed", sid, "in" if enter else "out", channel_id)
 
 
-def _push_read_marker(moved: events.ReadMarkerMoved) -> None:
+def _push_read_state(moved: events.ReadMarkerMoved | events.ThreadReadMoved) -> None:
     """Tell every socket of the reader held here (their other devices too)."""
-    payload = _read_state_schema.dump(moved)
+    payload = payload_schema(moved.facts).dump(moved)
     for sid in _held_sids(moved.user_id):
-        _emit("read_marker", payload, sid)
+        _emit(str(moved.facts.v2), payload, sid)
 
 
-def _push_thread_read(moved: events.ThreadReadMoved) -> None:
-    """Tell every socket of the reader held here that they read a thread further."""
-    payload = _thread_state_schema.dump(moved)
-    for sid in _held_sids(moved.user_id):
-        _emit("thread_read", payload, sid)
+def payload_schema(facts: events.Facts) -> Schema:
+    """The schema of the payload of an event type's /v2 push, as its facts name it."""
+    name = str(facts.payload)
+    if name not in _payload_schemas:
+        _payload_schemas[name] = getattr(schemas_v2, name)()
+    return _payload_schemas[name]
 
 
 def _push_mentions(change: events.MembersMentioned | events.MentionsWithdrawn) -> None:
@@ -223,10 +199,11 @@ def _push_mentions(change: events.MembersMentioned | events.MentionsWithdrawn) -
         if state is None:  # no socket here, or not a member any more
             continue
         if message is None or user_id in told_before:
-            payload, kind = _read_state_schema.dump(state), "read_marker"
+            facts = events.ReadMarkerMoved.facts  # the counts alone
+            payload, kind = payload_schema(facts).dump(state), str(facts.v2)
         else:
-            kind = "mention"
-            payload = _mention_schema.dump(
+            kind = str(change.facts.v2)
+            payload = payload_schema(change.facts).dump(
                 {"channel_id": change.channel_id, "message": message, "read_state": state}
             )
         for sid in sids:
@@ -247,26 +224,14 @@ def _disconnect_session(revoked: events.SessionRevoked) -> None:
 
 def on_domain_event(event: events.DomainEvent) -> None:
     """Route one committed change to the /v2 sockets that may see it."""
+    if isinstance(event, events.ChannelChange):
+        _push_change(event)
+        return
     match event:
-        case (
-            events.MessagePosted()
-            | events.MessageEdited()
-            | events.MessagePinned()
-            | events.MessageUnpinned()
-            | events.ReactionAdded()
-            | events.ReactionRemoved()
-            | events.ThreadUpdated()
-            | events.MessageDeleted()
-            | events.MemberJoined()
-            | events.MemberLeft()
-        ):
-            _push_change(event)
-        case events.ReadMarkerMoved():
-            _push_read_marker(event)
+        case events.ReadMarkerMoved() | events.ThreadReadMoved():
+            _push_read_state(event)
         case events.MembersMentioned() | events.MentionsWithdrawn():
             _push_mentions(event)
-        case events.ThreadReadMoved():
-            _push_thread_read(event)
         case events.SessionRevoked():
             _disconnect_session(event)
 
@@ -300,29 +265,18 @@ def _unavailable(channel_id: int) -> dict[str, Any]:
     return payload
 
 
+# Presence has pushes of its own (parley.realtime.presence_pushes); jobs and profiles
+# are read over REST.
+PUSHED = (
+    events.Kind.MESSAGE,
+    events.Kind.MEMBERSHIP,
+    events.Kind.READ_STATE,
+    events.Kind.MENTIONS,
+    events.Kind.SESSION,
+)
 SUBSCRIBER = events.Subscriber(
     "v2 pushes",
     on_domain_event,
-    handles=frozenset(
-        {
-            events.MessagePosted,
-            events.MessageEdited,
-            events.MessagePinned,
-            events.MessageUnpinned,
-            events.ReactionAdded,
-            events.ReactionRemoved,
-            events.ThreadUpdated,
-            events.ThreadReadMoved,
-            events.MessageDeleted,
-            events.MemberJoined,
-            events.MemberLeft,
-            events.ReadMarkerMoved,
-            events.MembersMentioned,
-            events.MentionsWithdrawn,
-            events.SessionRevoked,
-        }
-    ),
-    # /v2 carries channel events only; jobs and profiles are read over REST.
-    ignores=frozenset({events.UserCreated, events.UserUpdated, events.JobFinished}),
+    handles=events.types_where(lambda facts: facts.kind in PUSHED),
     relayed=True,
 )

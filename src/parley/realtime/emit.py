@@ -70,39 +70,15 @@ def on_domain_event(event: events.DomainEvent) -> None:
                     emit_updated_model(message)
         case events.JobFinished(job_id, user_id):
             # Only the owner's sockets (those that identified with a token).
-            _push("job_finished", {"id": job_id}, to=user_room(user_id))
+            _push(events.JobFinished.facts.v1 or "", {"id": job_id}, to=user_room(user_id))
 
 
+# Flack's clients hear of users, messages and their jobs (in the event its facts name);
+# they know no deletions, pins, channels, read markers or mentions, and sessions end by
+# token checks.
 SUBSCRIBER = events.Subscriber(
     "v1 pushes",
     on_domain_event,
-    handles=frozenset(
-        {
-            events.UserCreated,
-            events.UserUpdated,
-            events.MessagePosted,
-            events.MessageEdited,
-            events.JobFinished,
-        }
-    ),
-    # Flack's clients know no deletions, pins, channels, read markers or mentions; sessions
-    # end by token checks.
-    ignores=frozenset(
-        {
-            events.MembersMentioned,
-            events.MentionsWithdrawn,
-            events.MessageDeleted,
-            events.MessagePinned,
-            events.MessageUnpinned,
-            events.ReactionAdded,
-            events.ReactionRemoved,
-            events.ThreadUpdated,
-            events.ThreadReadMoved,
-            events.MemberJoined,
-            events.MemberLeft,
-            events.ReadMarkerMoved,
-            events.SessionRevoked,
-        }
-    ),
+    handles=events.types_where(lambda facts: facts.v1 is not None),
     relayed=True,
 )

@@ -114,6 +114,5 @@ def queue_previews(event: events.MessagePosted | events.MessageEdited) -> None:
 SUBSCRIBER = events.Subscriber(
     "link previews",
     queue_previews,
-    handles=frozenset({events.MessagePosted, events.MessageEdited}),
-    ignores=events.EVENT_TYPES - {events.MessagePosted, events.MessageEdited},
+    handles=frozenset({events.MessagePosted, events.MessageEdited}),  # a source written
 )
