@@ -2,8 +2,8 @@
 a unix socket in the instance folder, its data in an append-only file there.
 
 `parley serve` runs it under supervision, first to start and last to stop, so that the
-embedded default runs the same code as the scaled one: Celery's broker, Socket.IO's
-queue, rate limits, stats and read caches all on Redis, with no system package.
+embedded default runs the same code as the scaled one: Celery's broker, typing hints,
+rate limits, stats and read caches all on Redis, with no system package.
 """
 
 from pathlib import Path

@@ -13,8 +13,8 @@ class SocketSession(Base):
 
     Any process can then act on sockets it does not hold: add a new member's sockets
     to the channel's room, take a removed member's out, disconnect a signed-out
-    session. python-socketio's message queue carries the action to the instance that
-    holds the socket.
+    session. The change's event reaches every web process through the outbox and its
+    relay (parley.changes.relay), and the process that holds the socket acts on it.
     """
 
     __tablename__ = "socket_sessions"
