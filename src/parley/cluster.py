@@ -2,6 +2,7 @@
 PostgreSQL and Redis. `parley cluster` runs it; tests assemble the same parts.
 """
 
+import contextlib
 import csv
 import io
 import os
@@ -273,7 +274,10 @@ class RunningCluster:
 
 def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
-        os.killpg(process.pid, signal.SIGTERM)
+        # A process that exited (failing to start, or killed by a test) may have taken
+        # its group with it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
     for process in processes:
         process.wait(timeout=30)
 

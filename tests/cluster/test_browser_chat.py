@@ -254,6 +254,7 @@ def _body_of(response: Response) -> str:
         return ""
 
 
+@pytest.mark.own_cluster  # it kills an instance
 def test_offline_and_a_killed_instance_lose_nothing_and_double_nothing(
     browser: Browser, url: str, people: list[Person], topology: RunningCluster
 ) -> None:
@@ -412,6 +413,7 @@ def test_scrolling_back_a_long_channel_keeps_a_window_in_the_dom(
 WIDTHS = {"desktop": 1280, "phone": 360}
 
 
+@pytest.mark.own_cluster  # an empty database: the screenshots show only what it made
 @pytest.mark.parametrize("device", list(WIDTHS))
 def test_every_view_has_no_serious_accessibility_violation_and_is_photographed(
     browser: Browser, url: str, people: list[Person], device: str

@@ -83,6 +83,7 @@ def topology(tmp_path: Path, private_redis: PrivateRedis) -> Iterator[RunningClu
         yield running
 
 
+@pytest.mark.own_cluster  # it kills an instance
 def test_no_push_is_lost_to_a_killed_instance_or_a_redis_restart(
     topology: RunningCluster, private_redis: PrivateRedis
 ) -> None:

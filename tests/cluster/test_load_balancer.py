@@ -51,6 +51,7 @@ def test_a_post_reaches_every_client_once(
     assert all(client.message_sources().count(marker) == 1 for client in clients)
 
 
+@pytest.mark.own_cluster  # it kills an instance
 def test_clients_of_a_killed_instance_resume_on_the_survivor(
     topology: RunningCluster, clients: list[PushRecorder]
 ) -> None:

@@ -30,7 +30,7 @@ NODE = shutil.which("node") or "node"
 WAIT = 90.0  # seconds the storm may take to settle on this machine
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def jobs() -> bool:
     return False  # no beat: nobody is swept offline or away during the test
 

@@ -12,7 +12,7 @@ from tests.servers import call, sign_up_with_token
 from tests.sockets import PushRecorder
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def jobs() -> bool:
     return True
 

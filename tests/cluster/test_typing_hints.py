@@ -12,7 +12,7 @@ from tests.raw_socket import RawSocket
 from tests.v2_clients import WAIT, Listener, Member
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def jobs() -> bool:
     return False
 

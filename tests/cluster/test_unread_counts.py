@@ -19,7 +19,7 @@ CHECK_AFTER = 0.6  # the chance of acting again before comparing the counts
 COUNTED = ("read_marker", "mention")  # the pushes that carry a channel's counts
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def jobs() -> bool:
     return False  # v2 only: no worker needed
 

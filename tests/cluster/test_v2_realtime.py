@@ -21,7 +21,7 @@ from tests.cluster.conftest import sessions_per_instance
 from tests.v2_clients import Listener, Member
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def jobs() -> bool:
     return False  # v2 posts are synchronous: no worker needed
 
@@ -196,6 +196,7 @@ def test_a_client_away_for_500_messages_resumes_with_exactly_those(
     assert back.duplicates == 0
 
 
+@pytest.mark.own_cluster  # it kills an instance
 def test_an_instance_killed_under_load_loses_no_acknowledged_message(
     topology: RunningCluster, url: str, listeners: list[Listener]
 ) -> None:
