@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     from parley import database, rate_limits, read_cache, realtime, security, stats, tasks
     from parley.extensions import apifairy, db, ma, migrate
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
     database.init_app(app)
     # Migrations ship inside the package; batch mode lets SQLite alter tables.

@@ -108,12 +108,11 @@ class Config:
     # Each process's connections: SQLAlchemy's defaults, settable. A request or socket
     # event waits at most DATABASE_POOL_TIMEOUT seconds for one (a socket's connect is
     # then refused with 503 and retry_after, and a request answered 503).
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {
-        "pool_pre_ping": True,
-        "pool_size": _env_int("DATABASE_POOL_SIZE", 5),
-        "max_overflow": _env_int("DATABASE_POOL_OVERFLOW", 10),
-        "pool_timeout": _env_float("DATABASE_POOL_TIMEOUT", 30.0),
-    }
+    # (parley.database.engine_options adds them, but to an in-memory SQLite's one connection.)
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    DATABASE_POOL_SIZE = _env_int("DATABASE_POOL_SIZE", 5)
+    DATABASE_POOL_OVERFLOW = _env_int("DATABASE_POOL_OVERFLOW", 10)
+    DATABASE_POOL_TIMEOUT = _env_float("DATABASE_POOL_TIMEOUT", 30.0)
     # Empty: one process keeps queues, pushes, limits and stats in memory (tests, `flask
     # run`); `parley serve` sets it to a Redis of its own when it is empty.
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import gevent
@@ -9,7 +10,7 @@ from alembic import command
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from gevent import monkey
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
 
 from parley.extensions import db
 
@@ -50,6 +51,21 @@ def yield_while_reading(dbapi_connection: Any, hub_thread: int) -> None:
         return 0  # non-zero would interrupt the statement
 
     dbapi_connection.set_progress_handler(progress, YIELD_EVERY_INSTRUCTIONS)
+
+
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine's options: the configured ones and the pool's size and wait, unless the
+    database is an in-memory SQLite (one connection, shared: no pool to size)."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return options
+    return {
+        "pool_size": config["DATABASE_POOL_SIZE"],
+        "max_overflow": config["DATABASE_POOL_OVERFLOW"],
+        "pool_timeout": config["DATABASE_POOL_TIMEOUT"],
+        **options,
+    }
 
 
 def init_app(app: Flask) -> None:

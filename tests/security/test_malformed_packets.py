@@ -45,7 +45,7 @@ def test_each_malformed_packet_is_one_log_line_and_the_server_serves_on(
 
     status, _, _ = call(f"{url}/healthz")
     text = log.read_text(errors="replace")
-    refusals = [line for line in text.splitlines() if "refused a malformed packet" in line]
+    refusals = [line for line in text.splitlines() if "sent a malformed packet" in line]
 
     assert status == 200
     assert "Traceback" not in text

@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     from parley.realtime import channel_events, emit, v1, v2  # noqa: F401
     from parley.realtime.compression import DeclineWebSocketCompression
     from parley.realtime.connection_limits import HandshakeLimit
-    from parley.realtime.packet_errors import init_logging
+    from parley.realtime.packet_errors import strike_malformed_packets
 
     socketio.init_app(
         app,
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
         # Events carry ids and JSON built by the schemas; no Flask session on sockets.
         manage_session=False,
     )
-    init_logging()
+    strike_malformed_packets()
     app.wsgi_app = HandshakeLimit(app.wsgi_app, app)  # type: ignore[method-assign]
     app.wsgi_app = DeclineWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
     if _async_mode() == "gevent":
