@@ -38,11 +38,9 @@ import socketio
 from cpu import cpu_ms_per_unit, median_by_kind, read_cpu
 from plans import BENCH_LIMITS, bench_plan
 from reporting import say, verdict
+from tests.topology import RunningCluster, start_cluster
 
-from parley.cluster import (
-    RunningCluster,
-    start_cluster,
-)
+from parley.deploy_templates import GUNICORN_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node") or "node"
@@ -367,7 +365,7 @@ def topology(server: str, instances: int, run_dir: Path) -> Iterator[RunningClus
         command = [
             gunicorn,
             "--config",
-            str(ROOT / "deploy/gunicorn.conf.py"),
+            str(GUNICORN_CONFIG),
             "--chdir",
             str(ROOT / "bench"),
             "bare_server:app",

@@ -4,7 +4,9 @@
 import uuid
 from pathlib import Path
 
-from parley.cluster import ClusterPlan, Instance, recreate_database
+from tests.topology import recreate_database
+
+from parley.cluster import ClusterPlan, Instance
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
@@ -38,7 +40,6 @@ def bench_plan(instances: int, run_dir: Path) -> ClusterPlan:
         database_url=recreate_database(POSTGRES, "parley_bench"),
         redis_url=REDIS_URL,
         run_dir=run_dir,
-        deploy_dir=ROOT / "deploy",
     )
 
 

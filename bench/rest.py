@@ -42,10 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cpu import children_cpu_seconds, cpu_ms_per_unit, median_by_kind, read_cpu
 from plans import BENCH_LIMITS, bench_plan
 from reporting import say, verdict
+from tests.topology import RunningCluster, start_cluster
 from tests.v2_clients import Member
 
 from parley.app import create_app
-from parley.cluster import RunningCluster, start_cluster
 from parley.config import DevelopmentConfig, database_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,9 +27,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from plans import BENCH_LIMITS, ROOT, bench_plan
+from tests.topology import RunningCluster, start_cluster
 from tests.v2_clients import Member
-
-from parley.cluster import RunningCluster, start_cluster
 
 MESSAGES = 1_000_000
 CHANNELS = 1_000

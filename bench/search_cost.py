@@ -45,9 +45,8 @@ from plans import BENCH_LIMITS, POSTGRES, REDIS_URL, ROOT
 from reporting import say
 from sign_in_storm import Prober
 from tests.servers import parley_server, server_env
+from tests.topology import recreate_database
 from tests.v2_clients import Member
-
-from parley.cluster import recreate_database
 
 MESSAGES = 200_000
 REQUESTS = 60  # a burst: RATE_LIMIT_SEARCH as shipped, 60 per minute

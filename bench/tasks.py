@@ -24,9 +24,10 @@ from pathlib import Path
 import redis
 from plans import POSTGRES, REDIS_URL
 from sqlalchemy import func, select
+from tests.topology import recreate_database
 
 from parley.app import create_app
-from parley.cluster import recreate_database, worker_command
+from parley.cluster import worker_command
 from parley.config import DevelopmentConfig
 from parley.extensions import db
 from parley.models import Message, User

@@ -2,7 +2,7 @@
 // minified, with source maps; reports the gzipped size and fails above the budget.
 // Run by `make install` (so by `make run` and `make test`) when a source changed.
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -42,6 +42,14 @@ writeFileSync(
   join(out, "emoji.json"),
   JSON.stringify({ groups: groups.filter((g) => g.key !== "component").map((g) => ({ id: g.order, name: g.message })), emoji: picked }),
 );
+
+// The API documentation's Swagger UI (from npm), served with the client, so that the
+// package (a wheel, say) carries every file its pages load.
+const VENDOR = { "swagger-ui-dist": ["swagger-ui-bundle.js", "swagger-ui.css"] };
+for (const [name, files] of Object.entries(VENDOR)) {
+  mkdirSync(join(out, "vendor", name), { recursive: true });
+  for (const file of files) copyFileSync(join(root, "node_modules", name, file), join(out, "vendor", name, file));
+}
 
 const sizes = Object.keys(result.metafile.outputs)
   .filter((file) => file.endsWith(".js") || file.endsWith(".css"))

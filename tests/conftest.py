@@ -20,12 +20,12 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from parley.app import create_app
-from parley.cluster import recreate_database
 from parley.config import TestingConfig
 from parley.config import database_url as sqlalchemy_url
 from parley.extensions import db
 from tests.api_v2.v2 import Caller
 from tests.factories import make_user
+from tests.topology import recreate_database
 from tests.v2_sockets import V2Socket
 
 POSTGRES_SERVER = os.environ.get("PARLEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")

@@ -21,8 +21,9 @@ from typing import Any
 from werkzeug.datastructures import Headers
 
 from parley.cluster import ClusterPlan, Instance, worker_command
-from parley.cluster import wait_until_serving as wait_until_serving
+from parley.deploy_templates import GUNICORN_CONFIG
 from parley.supervision import supervisor_client
+from tests.topology import wait_until_serving as wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -106,7 +107,6 @@ def two_instance_plan(database: str, run_dir: Path) -> ClusterPlan:
         database_url=recreate_postgres_database(database).replace("+psycopg", ""),
         redis_url=REDIS_URL,
         run_dir=run_dir,
-        deploy_dir=ROOT / "deploy",
     )
 
 
@@ -148,7 +148,7 @@ def parley_server(
     port = port or free_port()
     output = open(log, "wb") if log else None  # noqa: SIM115 -- open as long as the server
     process = subprocess.Popen(
-        [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "parley.wsgi:app"],
+        [BIN / "gunicorn", "--config", GUNICORN_CONFIG, "parley.wsgi:app"],
         env={**env, "PARLEY_BIND": f"127.0.0.1:{port}"},
         cwd=ROOT,
         stdout=output,

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup
 
-from parley import database, embedded_redis
+from parley import database, deploy_templates, embedded_redis
 from parley.app import create_app
 from parley.cluster import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, job_commands
 from parley.supervision import AlreadyRunningError, Program, hold_lock, supervise
@@ -42,7 +42,7 @@ def serve_command() -> None:
             )
         )
     gunicorn = [str(Path(sys.executable).with_name("gunicorn"))]
-    config = ["--config", str(Path("deploy") / "gunicorn.conf.py"), "parley.wsgi:app"]
+    config = ["--config", str(deploy_templates.GUNICORN_CONFIG), "parley.wsgi:app"]
     url = local_url(os.environ.get("PARLEY_BIND", "127.0.0.1:5000"))
     programs.append(Program("web", gunicorn + config, priority=20, probe=f"{url}/healthz"))
     for name, argv in job_commands(instance, os.environ).items():

@@ -1,21 +1,11 @@
 """The scaled topology on one machine: N web instances behind HAProxy, sharing
-PostgreSQL and Redis. `parley cluster` runs it; tests assemble the same parts.
+PostgreSQL and Redis. `parley cluster` runs it under supervisord; the tests and
+benchmarks start the same parts as processes of their own (tests/topology.py).
 """
 
-import contextlib
-import csv
-import io
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +43,7 @@ class ClusterPlan:
     database_url: str
     redis_url: str
     run_dir: Path  # rendered configs and the shared instance folder
-    deploy_dir: Path = field(default=Path("deploy"))
+    deploy_dir: Path = field(default=deploy_templates.DEPLOY_DIR)
 
     @property
     def balancer_url(self) -> str:
@@ -75,7 +65,7 @@ def plan_cluster(
     database: str = DEFAULT_DATABASE_URL,
     redis: str = DEFAULT_REDIS_URL,
     run_dir: Path = Path("instance/cluster"),
-    deploy_dir: Path = Path("deploy"),
+    deploy_dir: Path = deploy_templates.DEPLOY_DIR,
 ) -> ClusterPlan:
     """Name and place N instances on consecutive ports."""
     return ClusterPlan(
@@ -182,19 +172,6 @@ def create_database_if_missing(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database)))
 
 
-def recreate_database(server: str, name: str) -> str:
-    """Drop (disconnecting its users) and create a PostgreSQL database; return its URL.
-
-    For tests and benchmarks, which want each run on an empty database.
-    """
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return f"{server}/{name}"
-
-
 def prepare(plan: ClusterPlan) -> Path:
     """Create and migrate the database (quietly), and render the balancer's config."""
     from parley import database
@@ -213,130 +190,3 @@ def prepare(plan: ClusterPlan) -> Path:
     with app.app_context():
         db.engine.dispose()
     return write_balancer_config(plan)
-
-
-@dataclass
-class RunningCluster:
-    """A started topology whose processes the caller owns: tests and benchmarks
-    inspect it, kill parts of it, and stop it. (`parley cluster` uses supervisord.)
-    """
-
-    plan: ClusterPlan
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def balancer_stats(self) -> dict[str, dict[str, str]]:
-        """HAProxy's `show stat` row of each instance, by instance name."""
-        with socket.socket(socket.AF_UNIX) as sock:
-            sock.connect(str(self.plan.stats_socket))
-            sock.sendall(b"show stat\n")
-            raw = b"".join(iter(lambda: sock.recv(65536), b""))
-        rows = csv.DictReader(io.StringIO(raw.decode().lstrip("# ")))
-        names = {instance.name for instance in self.plan.instances}
-        return {row["svname"]: row for row in rows if row["svname"] in names}
-
-    def wait_until_all_up(self, seconds: float = 30) -> None:
-        """Wait until the balancer's health checks found every instance up.
-
-        An instance answering is not enough: until HAProxy's next check passes, it sends
-        every client to the instances it already saw up.
-        """
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            stats = self.balancer_stats()
-            if len(stats) == len(self.plan.instances) and all(
-                row["status"].startswith("UP") for row in stats.values()
-            ):
-                return
-            time.sleep(0.1)
-        raise TimeoutError(f"the balancer did not see every instance up within {seconds} s")
-
-    def worker_pids(self, name: str) -> list[int]:
-        """The gunicorn worker processes of an instance (children of its master)."""
-        children = Path(f"/proc/{self.processes[name].pid}/task")
-        pids: list[int] = []
-        for task in children.iterdir():
-            pids += [int(pid) for pid in (task / "children").read_text().split()]
-        return pids
-
-    def kill(self, name: str) -> None:
-        """SIGKILL one process group (an instance: master and worker), no goodbye."""
-        process = self.processes.pop(name)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop(self) -> None:
-        """The balancer first, as in a drain (it holds connections open), then the rest."""
-        if "haproxy" in self.processes:
-            _terminate([self.processes.pop("haproxy")])
-        _terminate(list(self.processes.values()))
-        self.processes.clear()
-
-
-def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        # A process that exited (failing to start, or killed by a test) may have taken
-        # its group with it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        process.wait(timeout=30)
-
-
-@contextmanager
-def start_cluster(
-    plan: ClusterPlan,
-    *,
-    env: dict[str, str] | None = None,
-    command: list[str] | None = None,
-    cwd: Path | None = None,
-    jobs: bool = False,
-) -> Iterator[RunningCluster]:
-    """Start the plan's instances and HAProxy, wait until each answers, stop on exit.
-
-    `command` replaces the instance command line (a benchmark's bare server);
-    `env` is added to every process's environment; `jobs` adds the Celery worker and beat.
-    """
-    config = prepare(plan) if command is None else write_balancer_config(plan)
-    running = RunningCluster(plan)
-    try:
-        for instance in plan.instances:
-            process_env = {**os.environ, **(env or {}), **instance_environment(plan, instance)}
-            running.processes[instance.name] = subprocess.Popen(
-                command or instance_command(plan),
-                env=process_env,
-                cwd=cwd,
-                start_new_session=True,
-            )
-        running.processes["haproxy"] = subprocess.Popen(
-            balancer_command(config), start_new_session=True
-        )
-        job_env = {**os.environ, **(env or {}), **shared_environment(plan)}
-        for name, argv in job_commands(plan.run_dir, job_env).items() if jobs else ():
-            running.processes[name] = subprocess.Popen(
-                argv,
-                env=job_env,
-                cwd=cwd,
-                start_new_session=True,
-            )
-        for instance in plan.instances:
-            wait_until_serving(f"http://{instance.address}", running.processes[instance.name])
-        wait_until_serving(plan.balancer_url, running.processes["haproxy"])
-        running.wait_until_all_up()
-        yield running
-    finally:
-        running.stop()
-
-
-def wait_until_serving(base: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    """Poll base/healthz until it answers 200 (through the balancer: until an instance is
-    up), or fail if the process exits or it takes too long."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                return
-        except OSError:  # refused, or an error status (HTTPError is an OSError)
-            time.sleep(0.2)
-    raise TimeoutError(f"{base} did not answer within {seconds} s")

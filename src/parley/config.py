@@ -3,7 +3,6 @@
 import ipaddress
 import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 Number = TypeVar("Number", int, float)
@@ -96,11 +95,6 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     # Where the embedded SQLite file and a generated secret key live (default: Flask's).
     INSTANCE_PATH = os.environ.get("PARLEY_INSTANCE_PATH") or None
-    # Browser packages installed from the npm registry at set-up (make install), served
-    # from this app: never a CDN at run time, never copied into the repository.
-    NODE_MODULES_PATH = os.environ.get("PARLEY_NODE_MODULES") or str(
-        Path(__file__).resolve().parents[2] / "node_modules"
-    )
     # Without SECRET_KEY, generate one and keep it in the instance folder (see app.py).
     GENERATE_SECRET_KEY = True
     # A relative SQLite path lives in the instance folder (Flask-SQLAlchemy's rule).

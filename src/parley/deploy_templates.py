@@ -1,11 +1,16 @@
-"""Configuration files rendered from the Jinja templates in deploy/ (HAProxy's,
-supervisord's): every variable must be given, nothing is HTML-escaped."""
+"""The deployment files the package ships (parley/deploy: gunicorn's configuration and
+the Jinja templates of HAProxy's and supervisord's), and their rendering: every variable
+must be given, nothing is HTML-escaped."""
 
+from importlib import resources
 from pathlib import Path
 
 import jinja2
 
-DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
+# Package data: a folder on disk wherever the package is installed (a wheel unpacked in
+# site-packages, or this checkout), which gunicorn and Jinja read by path.
+DEPLOY_DIR = Path(str(resources.files("parley") / "deploy"))
+GUNICORN_CONFIG = DEPLOY_DIR / "gunicorn.conf.py"
 
 
 def render(template: str, target: Path, deploy_dir: Path = DEPLOY_DIR, **context: object) -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from parley.cluster import RunningCluster, start_cluster
 from tests.servers import FAST_HASHING, NO_RATE_LIMITS, ROOT, two_instance_plan
+from tests.topology import RunningCluster, start_cluster
 
 
 @pytest.fixture(scope="module")

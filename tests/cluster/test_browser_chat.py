@@ -23,10 +23,10 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from parley.cluster import RunningCluster
 from tests.browser import CHROMIUM, runs_unbroken, scroll_back
 from tests.pages import html_page, serving
 from tests.servers import ROOT
+from tests.topology import RunningCluster
 from tests.v2_clients import Member
 
 # Run before the page's own scripts on every load: CSP violations become console errors

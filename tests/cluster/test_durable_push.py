@@ -20,9 +20,9 @@ import pytest
 import redis
 
 from parley import embedded_redis
-from parley.cluster import RunningCluster, start_cluster
 from tests.servers import FAST_HASHING, NO_RATE_LIMITS, ROOT, call, two_instance_plan
 from tests.sockets import PushRecorder
+from tests.topology import RunningCluster, start_cluster
 from tests.v2_clients import Listener, Member
 
 V2_CLIENTS = V1_CLIENTS = 25

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from parley.cluster import RunningCluster
 from tests.cluster.conftest import sessions_per_instance
 from tests.servers import ROOT, post_as_new_user, wait_until
+from tests.topology import RunningCluster
 
 PER_TRANSPORT = 6
 NODE = shutil.which("node") or "node"

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from parley.cluster import RunningCluster
 from tests.cluster.conftest import sessions_per_instance
 from tests.servers import post_as_new_user, wait_until
 from tests.sockets import PushRecorder, message_with_source
+from tests.topology import RunningCluster
 
 CLIENTS = 8
 

@@ -59,7 +59,6 @@ def multi_host(hosts: list[Host], tmp_path_factory: pytest.TempPathFactory) -> I
             database_url=database,
             redis_url=REDIS_URL,
             run_dir=tmp_path_factory.mktemp("multi-host"),
-            deploy_dir=ROOT / "deploy",
         )
         config = prepare(plan)
         for host in hosts:

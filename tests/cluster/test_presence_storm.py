@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from parley.app import create_app
-from parley.cluster import RunningCluster
 from parley.extensions import db
 from parley.models import Membership, User
 from parley.models.channel import DEFAULT_CHANNEL_NAME, Channel
@@ -24,6 +23,7 @@ from parley.security import hash_password
 from parley.services import sessions
 from tests.conftest import config_for, dispose_engine
 from tests.servers import FAST_HASHING, ROOT
+from tests.topology import RunningCluster
 
 USERS = 1_000
 NODE = shutil.which("node") or "node"

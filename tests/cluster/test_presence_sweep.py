@@ -7,9 +7,9 @@ import time
 import psycopg
 import pytest
 
-from parley.cluster import RunningCluster
 from tests.servers import call, sign_up_with_token
 from tests.sockets import PushRecorder
+from tests.topology import RunningCluster
 
 
 @pytest.fixture(scope="module")

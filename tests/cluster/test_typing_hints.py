@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from parley.cluster import RunningCluster
 from tests.raw_socket import RawSocket
+from tests.topology import RunningCluster
 from tests.v2_clients import WAIT, Listener, Member
 
 

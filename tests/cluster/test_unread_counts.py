@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from parley.cluster import RunningCluster
+from tests.topology import RunningCluster
 from tests.unread_counts import UnreadCounts
 from tests.v2_clients import Listener, Member
 

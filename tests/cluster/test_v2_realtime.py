@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import socketio
 
-from parley.cluster import RunningCluster
 from tests.cluster.conftest import sessions_per_instance
+from tests.topology import RunningCluster
 from tests.v2_clients import Listener, Member
 
 

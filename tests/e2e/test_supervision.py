@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.cluster import RunningCluster, plan_cluster
+from parley.cluster import plan_cluster
 from parley.supervision import supervisor_client
 from tests.servers import (
     BIN,
@@ -31,6 +31,7 @@ from tests.servers import (
     wait_until,
     wait_until_serving,
 )
+from tests.topology import RunningCluster
 
 # supervisord starts a dead program again at once; it counts as running after startsecs
 # (3 s; 1 s for Redis). A restart slower than this is a failure.

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from parley.cluster import RunningCluster, start_cluster
 from tests.raw_socket import RawSocket, SocketClosedError
 from tests.servers import FAST_HASHING, ROOT, two_instance_plan
+from tests.topology import RunningCluster, start_cluster
 from tests.v2_clients import Member
 
 POSTS_PER_MINUTE = 20
