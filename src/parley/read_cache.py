@@ -35,6 +35,7 @@ from flask import Flask, current_app
 
 from parley import redis_urls
 from parley.changes import events
+from parley.changes.facts import Kind
 
 log = logging.getLogger(__name__)
 _EXTENSION_KEY = "parley.read_cache"
@@ -189,9 +190,9 @@ def invalidate_on(event: events.DomainEvent) -> None:
     cached: only pages that end before the channel's last seq are.
     """
     facts = event.facts
-    if facts.kind in (events.Kind.USER, events.Kind.SESSION):
+    if facts.kind in (Kind.USER, Kind.SESSION):
         invalidate(USER_TOKENS, events.id_in(event, "user_id"))
-    elif facts.kind is events.Kind.MEMBERSHIP:
+    elif facts.kind is Kind.MEMBERSHIP:
         invalidate(CHANNEL_READERS, events.id_in(event, "channel_id"))
     elif facts.changes_history:
         invalidate(CHANNEL_PAGES, events.id_in(event, "channel_id"))
@@ -206,8 +207,7 @@ SUBSCRIBER = events.Subscriber(
     invalidate_on,
     handles=events.types_where(
         lambda facts: (
-            facts.changes_history
-            or facts.kind in (events.Kind.USER, events.Kind.SESSION, events.Kind.MEMBERSHIP)
+            facts.changes_history or facts.kind in (Kind.USER, Kind.SESSION, Kind.MEMBERSHIP)
         )
     ),
 )

@@ -30,7 +30,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([*uv, *export, "--project", ROOT, "--output-file", locked], check=True, cwd=work)
     venv = work / "venv"
     subprocess.run([*uv, "venv", "--python", sys.executable, venv], check=True, cwd=work)
-    install = [*uv, "pip", "install", "--offline", "--python", venv / "bin" / "python"]
+    install: list[str | Path] = [
+        *uv,
+        "pip",
+        "install",
+        "--offline",
+        "--python",
+        venv / "bin" / "python",
+    ]
     subprocess.run([*install, "-r", locked], check=True, cwd=work)
     subprocess.run([*install, "--no-deps", wheel], check=True, cwd=work)
     return venv / "bin"

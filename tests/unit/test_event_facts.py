@@ -1,4 +1,4 @@
-"""Every event type declares its facts (parley.changes.events.Facts), and every consumer
+"""Every event type declares its facts (parley.changes.Facts), and every consumer
 reads them: the log's kinds, the payload schemas, the protocol's document, the browser
 client and each subscriber agree with what the types declare."""
 
@@ -12,24 +12,23 @@ from flask import Flask
 from marshmallow import Schema
 
 from parley.changes import events
+from parley.changes.facts import Facts, Kind
 from parley.models import EventKind
 from parley.schemas import v2 as schemas_v2
 from tests.api_v2.v2 import Caller
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = sorted(events.EVENT_TYPES, key=lambda t: t.__name__)
-CHANNEL_CHANGES = events.types_where(
-    lambda facts: facts.kind in (events.Kind.MESSAGE, events.Kind.MEMBERSHIP)
-)
+CHANNEL_CHANGES = events.types_where(lambda facts: facts.kind in (Kind.MESSAGE, Kind.MEMBERSHIP))
 # The fields the consumers of each kind read from an event.
 FIELDS_OF_KIND = {
-    events.Kind.MESSAGE: {"message_id", "channel_id", "seq"},
-    events.Kind.MEMBERSHIP: {"channel_id", "user_id", "seq"},
-    events.Kind.READ_STATE: {"user_id", "channel_id"},
-    events.Kind.MENTIONS: {"message_id", "channel_id", "user_ids"},
-    events.Kind.USER: {"user_id"},
-    events.Kind.SESSION: {"user_id"},
-    events.Kind.JOB: {"job_id", "user_id"},
+    Kind.MESSAGE: {"message_id", "channel_id", "seq"},
+    Kind.MEMBERSHIP: {"channel_id", "user_id", "seq"},
+    Kind.READ_STATE: {"user_id", "channel_id"},
+    Kind.MENTIONS: {"message_id", "channel_id", "user_ids"},
+    Kind.USER: {"user_id"},
+    Kind.SESSION: {"user_id"},
+    Kind.JOB: {"job_id", "user_id"},
 }
 
 
@@ -43,10 +42,10 @@ def test_each_type_declares_its_own_facts_and_carries_what_its_kind_needs(
 ) -> None:
     facts = vars(event_type).get("facts")
 
-    assert isinstance(facts, events.Facts), f"{event_type.__name__} declares no facts"
+    assert isinstance(facts, Facts), f"{event_type.__name__} declares no facts"
     assert FIELDS_OF_KIND[facts.kind] <= fields_of(event_type)
     assert not facts.bears_message or "message_id" in fields_of(event_type)
-    assert not facts.changes_history or facts.kind is events.Kind.MESSAGE
+    assert not facts.changes_history or facts.kind is Kind.MESSAGE
     assert (facts.v2 is None) == (facts.payload is None)
 
 

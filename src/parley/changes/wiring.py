@@ -1,7 +1,7 @@
 """Every receiver of domain events, wired in this one place (the app factory calls it).
 
 Each subscriber chooses the event types it acts on by the facts each type declares
-(parley.changes.events.Facts: its kind, its wire names, whether it bears a message or
+(parley.changes.facts.Facts: its kind, its wire names, whether it bears a message or
 changes a history page), so a new type reaches every consumer its facts concern. The
 pushes are relayed from the outbox by every web process (parley.changes.relay); the
 others run in the process that committed, right after its commit, so caches are

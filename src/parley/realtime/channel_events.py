@@ -16,6 +16,7 @@ from flask import current_app
 from marshmallow import Schema
 
 from parley.changes import events
+from parley.changes.facts import Facts, Kind
 from parley.extensions import db, socketio
 from parley.models import Channel, ChannelKind, EventKind, Message
 from parley.realtime.broadcast import broadcast
@@ -171,7 +172,7 @@ def _push_read_state(moved: events.ReadMarkerMoved | events.ThreadReadMoved) -> 
         _emit(str(moved.facts.v2), payload, sid)
 
 
-def payload_schema(facts: events.Facts) -> Schema:
+def payload_schema(facts: Facts) -> Schema:
     """The schema of the payload of an event type's /v2 push, as its facts name it."""
     name = str(facts.payload)
     if name not in _payload_schemas:
@@ -268,11 +269,11 @@ def _unavailable(channel_id: int) -> dict[str, Any]:
 # Presence has pushes of its own (parley.realtime.presence_pushes); jobs and profiles
 # are read over REST.
 PUSHED = (
-    events.Kind.MESSAGE,
-    events.Kind.MEMBERSHIP,
-    events.Kind.READ_STATE,
-    events.Kind.MENTIONS,
-    events.Kind.SESSION,
+    Kind.MESSAGE,
+    Kind.MEMBERSHIP,
+    Kind.READ_STATE,
+    Kind.MENTIONS,
+    Kind.SESSION,
 )
 SUBSCRIBER = events.Subscriber(
     "v2 pushes",
