@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
-from parley.api.errors import error_response
+from parley.envelope import error_response
 from parley.extensions import db
 from parley.models import Job, User
 

@@ -31,8 +31,8 @@ from flask_limiter.util import get_remote_address
 from limits import parse
 
 from parley.api.auth import current_user_id
-from parley.api.errors import error_body
 from parley.budgets import take
+from parley.envelope import error_body
 from parley.extensions import limiter
 from parley.redis_urls import for_limits, pool
 

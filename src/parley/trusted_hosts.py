@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import SecurityError
 from werkzeug.wsgi import get_host
 
-from parley.api.errors import error_body
+from parley.envelope import error_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, g, request
 from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth
 
-from parley.api.errors import error_response
+from parley.envelope import error_response
 from parley.extensions import db
 from parley.models import Token, TokenKind, User
 from parley.services import tokens, users

@@ -9,7 +9,7 @@ from flask import request
 from marshmallow import Schema
 from werkzeug.exceptions import UnsupportedMediaType
 
-from parley.api.errors import error_response
+from parley.envelope import error_response
 
 # Deeper than any body Parley accepts: webargs parses bodies with the standard library's
 # recursive decoder, which a body nested about a thousand levels deep crashes, so depth

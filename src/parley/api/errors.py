@@ -1,23 +1,22 @@
-"""One JSON error envelope for every API version.
-
-    {"code": 400, "error": "bad request", "message": "...",
-     "errors": {"nickname": ["Missing data for required field."]}}
-
-`error` keeps Flack's body ({"error": "authentication required"} on 401);
-`errors`, when present, names each field at fault and why.
-"""
+"""Every HTTP error, of every API version, answered with the one envelope
+(parley.envelope)."""
 
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException
-from werkzeug.http import HTTP_STATUS_CODES
 
 from parley.api.converters import InvalidIdError
+from parley.envelope import (
+    ErrorResponse,
+    error_response,
+    service_error_body,
+    validation_error_body,
+)
 from parley.extensions import apifairy
 from parley.services.errors import (
     BusyError,
@@ -32,59 +31,6 @@ from parley.services.errors import (
 )
 
 log = logging.getLogger(__name__)
-
-FieldErrors = dict[str, list[str]]
-ErrorResponse = tuple[Response, int, dict[str, str]]
-
-
-def error_body(
-    status: int, message: str | None = None, errors: FieldErrors | None = None
-) -> dict[str, Any]:
-    """The envelope for a status, with an optional human message and field errors."""
-    reason = HTTP_STATUS_CODES.get(status, "error")
-    body: dict[str, Any] = {
-        "code": status,
-        "error": "authentication required" if status == 401 else reason.lower(),
-        "message": message or reason,
-    }
-    if errors:
-        body["errors"] = errors
-    return body
-
-
-def error_response(
-    status: int,
-    message: str | None = None,
-    errors: FieldErrors | None = None,
-    headers: dict[str, str] | None = None,
-) -> ErrorResponse:
-    """The envelope as an HTTP response."""
-    return jsonify(error_body(status, message, errors)), status, headers or {}
-
-
-def field_errors(messages: Any) -> FieldErrors:
-    """Flatten webargs' {location: {field: [...]}} into {field: [...]}.
-
-    A message about the body as a whole (not valid JSON, not an object) is filed
-    under "body".
-    """
-    flat: FieldErrors = {}
-    for location_errors in (messages or {}).values():
-        if isinstance(location_errors, list):
-            flat.setdefault("body", []).extend(str(m) for m in location_errors)
-            continue
-        for field, reasons in location_errors.items():
-            name = "body" if field == "_schema" else str(field)
-            flat.setdefault(name, []).extend(_reasons(reasons))
-    return flat
-
-
-def _reasons(reasons: Any) -> list[str]:
-    if isinstance(reasons, dict):  # nested schema: name the inner fields too
-        return [f"{key}: {text}" for key, value in reasons.items() for text in _reasons(value)]
-    if isinstance(reasons, list):
-        return [str(r) for r in reasons]
-    return [str(reasons)]
 
 
 class FieldError(BadRequest):
@@ -110,33 +56,8 @@ def _invalid_id(error: InvalidIdError) -> ErrorResponse:
     return error_response(404, error.description, {"id": [error.reason]})
 
 
-def validation_error_body(status: int, messages: Any) -> dict[str, Any]:
-    """The envelope for webargs/marshmallow messages: {location: {field: [reason]}}."""
-    errors = field_errors(messages)
-    return error_body(status, f"Invalid input: {', '.join(sorted(errors))}.", errors)
-
-
 def _validation_error(status: int, messages: Any) -> ErrorResponse:
     return jsonify(validation_error_body(status, messages)), status, {}
-
-
-def service_error_body(error: ServiceError) -> tuple[dict[str, Any], int]:
-    """The envelope and status REST answers a service error with (for socket acks)."""
-    if isinstance(error, ConflictError):
-        return error_body(409, error.reason, {error.field: [error.reason]}), 409
-    if isinstance(error, InvalidError):
-        return error_body(400, error.reason, {error.field: [error.reason]}), 400
-    if isinstance(error, StaleCursorError):
-        return error_body(410, error.message, {"after": ["Too old: resync."]}), 410
-    status = _SERVICE_ERROR_STATUS.get(type(error), 400)
-    return error_body(status, error.message), status
-
-
-_SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
-    UnauthorizedError: 401,
-    ForbiddenError: 403,
-    NotFoundError: 404,
-}
 
 
 def _service_error(error: ServiceError) -> ErrorResponse:

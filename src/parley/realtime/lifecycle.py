@@ -17,8 +17,8 @@ from flask import request
 from flask_socketio import ConnectionRefusedError as Refused
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from parley.api.errors import error_body
 from parley.changes.unit_of_work import socket_unit
+from parley.envelope import error_body
 from parley.extensions import socketio
 from parley.realtime import connection_limits, event_limits
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask_socketio import join_room, rooms
 from marshmallow import ValidationError
 
-from parley.api.errors import error_body, validation_error_body
+from parley.envelope import error_body, validation_error_body
 from parley.extensions import db
 from parley.models import TokenKind, User
 from parley.rate_limits import consume_user_budget

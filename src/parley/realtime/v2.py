@@ -8,17 +8,18 @@ acknowledged with the REST status and the message, or the error envelope;
 `typing({"channel_id"})`; `activity({"active"})`, the client's heartbeat.
 """
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import join_room
 from marshmallow import ValidationError
-from sqlalchemy import select
 
-from parley.api.errors import error_body, service_error_body, validation_error_body
-from parley.extensions import db, socketio
-from parley.models import Membership, SocketSession, TokenKind, User
+from parley.envelope import error_body, service_error_body, validation_error_body
+from parley.extensions import socketio
+from parley.models import TokenKind
 from parley.rate_limits import consume_user_budget
 from parley.realtime import connection_limits
 from parley.realtime.channel_events import V2_NAMESPACE, channel_room, resume, user_room
@@ -98,79 +99,63 @@ def disconnect(*reason: object) -> None:
     sockets.unregister(request.sid)  # type: ignore[attr-defined]
 
 
+def answered(handler: Callable[..., Ack]) -> Callable[..., Ack]:
+    """Acknowledge a client event's bad data (400, naming the fields) and a service's
+    refusal (its REST status and envelope) as REST would answer them."""
+
+    @functools.wraps(handler)
+    def answer(data: object = None) -> Ack:
+        try:
+            return handler(data)
+        except ValidationError as error:
+            return _ack(400, validation_error_body(400, {"data": error.messages}))
+        except ServiceError as error:
+            body, status = service_error_body(error)
+            return _ack(status, body)
+
+    return answer
+
+
 @on_client_event("post_message", V2_NAMESPACE, ack=_ack)
+@answered
 def post_message(data: object = None) -> Ack:
     """Post as POST /channels/<id>/messages does: 201, or 200 for a retransmission."""
-    user_id = _socket_user_id()
-    if user_id is None:
-        return _ack(401, error_body(401, "This session has ended; connect again."))
-    try:
-        fields = _post_schema.load(data)
-        refusal = consume_user_budget("post", user_id)
-        if refusal is not None:
-            return _ack(429, refusal)
-        message, created = messages.send_message(
-            user_id,
-            fields["channel_id"],
-            fields["source"],
-            client_msg_id=fields["client_msg_id"],
-            thread_root_id=fields.get("thread_root_id"),
-        )
-    except ValidationError as error:
-        return _ack(400, validation_error_body(400, {"data": error.messages}))
-    except ServiceError as error:
-        body, status = service_error_body(error)
-        return _ack(status, body)
-    status = 201 if created else 200
-    ack: Ack = _ack_schema.dump({"status": status, "message": message})
+    user_id = sockets.user_of(request.sid)  # type: ignore[attr-defined]
+    fields = _post_schema.load(data)
+    refusal = consume_user_budget("post", user_id)
+    if refusal is not None:
+        return _ack(429, refusal)
+    message, created = messages.send_message(
+        user_id,
+        fields["channel_id"],
+        fields["source"],
+        client_msg_id=fields["client_msg_id"],
+        thread_root_id=fields.get("thread_root_id"),
+    )
+    ack: Ack = _ack_schema.dump({"status": 201 if created else 200, "message": message})
     return ack
 
 
 @on_client_event("activity", V2_NAMESPACE, ack=_ack)
+@answered
 def activity(data: object = None) -> Ack:
     """The client is there (a heartbeat), and whether its user did anything since the
     last one: keeps them online, or brings them back from away (204)."""
-    user_id = _socket_user_id()
-    if user_id is None:
-        return _ack(401, error_body(401, "This session has ended; connect again."))
-    try:
-        active = _activity_schema.load(data)["active"]
-    except ValidationError as error:
-        return _ack(400, validation_error_body(400, {"data": error.messages}))
-    user = db.session.get(User, user_id)
-    if user is None:
-        return _ack(401, error_body(401, "This session has ended; connect again."))
-    presence.mark_seen(user, active=active)
+    user_id = sockets.user_of(request.sid)  # type: ignore[attr-defined]
+    active = _activity_schema.load(data)["active"]
+    presence.seen(user_id, active=active)
     ack: Ack = _ack_schema.dump({"status": 204})
     return ack
 
 
 @on_client_event("typing", V2_NAMESPACE, ack=_ack)
+@answered
 def typing(data: object = None) -> Ack:
     """The user types in a channel: its other members' sockets get `typing` (202), at
     most once per TYPING_THROTTLE_SECONDS per socket and channel (204: not sent)."""
-    user_id = _socket_user_id()
-    if user_id is None:
-        return _ack(401, error_body(401, "This session has ended; connect again."))
-    try:
-        channel_id = _typing_schema.load(data)["channel_id"]
-        channel = channels.visible_channel(user_id, channel_id)
-        if db.session.get(Membership, (channel.id, user_id)) is None:
-            return _ack(403, error_body(403, "Join the channel first."))
-    except ValidationError as error:
-        return _ack(400, validation_error_body(400, {"data": error.messages}))
-    except ServiceError as error:
-        body, status = service_error_body(error)
-        return _ack(status, body)
+    user_id = sockets.user_of(request.sid)  # type: ignore[attr-defined]
+    channel_id = _typing_schema.load(data)["channel_id"]
+    channels.joined_channel(user_id, channel_id)
     sent = typing_hints().hint(request.sid, user_id, channel_id)  # type: ignore[attr-defined]
     ack: Ack = _ack_schema.dump({"status": 202 if sent else 204})
     return ack
-
-
-def _socket_user_id() -> int | None:
-    """The user of this socket while its session lasts (a sign-out forgets the socket)."""
-    sid: str = request.sid  # type: ignore[attr-defined]
-    user_id: int | None = db.session.scalar(
-        select(SocketSession.user_id).where(SocketSession.sid == sid)
-    )
-    return user_id

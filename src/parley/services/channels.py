@@ -96,6 +96,15 @@ def visible_channel(user_id: int, channel_id: int) -> Channel:
     return _visible_channel(user_id, channel_id)
 
 
+def joined_channel(user_id: int, channel_id: int) -> Channel:
+    """A channel the user belongs to: "not found" if they may not see it, "forbidden"
+    (join it first) if they may but have not joined."""
+    channel = _visible_channel(user_id, channel_id)
+    if db.session.get(Membership, (channel.id, user_id)) is None:
+        raise ForbiddenError("Join the channel first.")
+    return channel
+
+
 def get_channel(channel_id: int) -> Channel:
     """A channel by id, for callers that have checked that the user may see it."""
     channel = db.session.get(Channel, channel_id)
@@ -184,8 +193,9 @@ def unread_count_of(user_id: int) -> ScalarSelect[int]:
     )
 
 
-def members_of(channel: Channel) -> Sequence[Membership]:
-    """The channel's memberships, oldest first."""
+def members_of(user_id: int, channel_id: int) -> Sequence[Membership]:
+    """The memberships of a channel the user may see, oldest first."""
+    channel = _visible_channel(user_id, channel_id)
     return db.session.scalars(
         select(Membership)
         .where(Membership.channel_id == channel.id)
@@ -239,15 +249,20 @@ def direct_key(user: User, other: User) -> str:
     return f"{low}:{high}"
 
 
-def join(user: User, channel: Channel) -> bool:
-    """Join a public channel; False if already a member."""
+def join(user_id: int, channel_id: int) -> ChannelView:
+    """Join a public channel the user may see (again: nothing changes); the user's view
+    of it."""
+    user, channel = _user(user_id), _visible_channel(user_id, channel_id)
     if channel.kind != ChannelKind.PUBLIC:
         raise ForbiddenError("private and direct channels are joined by invitation")
-    return _admit(user, channel)
+    _admit(user, channel)
+    return view_of(user, channel)
 
 
-def invite(inviter: User, channel: Channel, invitee: User) -> bool:
+def invite(inviter_id: int, channel_id: int, invitee_id: int) -> bool:
     """A member adds another user to a public or private channel; False if already in."""
+    inviter, channel = _user(inviter_id), _visible_channel(inviter_id, channel_id)
+    invitee = _user(invitee_id)
     if channel.kind == ChannelKind.DIRECT:
         raise ForbiddenError("a direct channel is between its two users only")
     if not is_member(inviter, channel):
@@ -262,8 +277,11 @@ def leave(user: User, channel: Channel) -> None:
     _dismiss(user, channel)
 
 
-def remove(remover: User, channel: Channel, member: User) -> None:
-    """An owner of the channel removes a member (themselves included, as leaving)."""
+def remove(remover_id: int, channel_id: int, member_id: int) -> None:
+    """An owner of a channel the remover may see removes a member (themselves included,
+    as leaving)."""
+    remover, channel = _user(remover_id), _visible_channel(remover_id, channel_id)
+    member = _user(member_id)
     if member.id == remover.id:
         leave(remover, channel)
         return
@@ -288,6 +306,13 @@ def add_member(user: User, channel: Channel, role: MemberRole = MemberRole.MEMBE
     member.last_read_seq = seq  # what was said before joining is not "unread"
     events.publish_on_commit(events.MemberJoined(channel.id, user.id, seq))
     return seq
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} not found")
+    return user
 
 
 def _admit(user: User, channel: Channel) -> bool:

@@ -17,6 +17,15 @@ from parley.changes import events
 from parley.extensions import db
 from parley.models import User
 from parley.models.base import utcnow
+from parley.services.errors import UnauthorizedError
+
+
+def seen(user_id: int, *, active: bool) -> None:
+    """A user's client is there (a socket's heartbeat), and the user at it if `active`."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise UnauthorizedError("This session has ended; connect again.")
+    mark_seen(user, active=active)
 
 
 def mark_seen(user: User, *, active: bool = True) -> None:

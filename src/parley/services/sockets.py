@@ -6,6 +6,7 @@ from sqlalchemy import delete, exists, select
 
 from parley.extensions import db
 from parley.models import SocketSession, Token
+from parley.services.errors import UnauthorizedError
 
 
 def register(sid: str, token: Token) -> None:
@@ -17,6 +18,16 @@ def register(sid: str, token: Token) -> None:
 def unregister(sid: str) -> None:
     """Forget a socket that went away."""
     db.session.execute(delete(SocketSession).where(SocketSession.sid == sid))
+
+
+def user_of(sid: str) -> int:
+    """The user of a socket while its sign-in lasts (a sign-out forgets the socket)."""
+    user_id: int | None = db.session.scalar(
+        select(SocketSession.user_id).where(SocketSession.sid == sid)
+    )
+    if user_id is None:
+        raise UnauthorizedError("This session has ended; connect again.")
+    return user_id
 
 
 def sids_of_user(user_id: int) -> list[str]:

@@ -8,7 +8,8 @@ and links to its successor version.
 from flask import Blueprint, Response, current_app
 from werkzeug.exceptions import UnsupportedMediaType
 
-from parley.api.errors import ErrorResponse, conflict_response, error_response
+from parley.api.errors import conflict_response
+from parley.envelope import ErrorResponse, error_response
 from parley.schemas.v1 import V1_BLUEPRINT
 from parley.services.errors import ConflictError
 

@@ -8,7 +8,7 @@ served at /api/v2/openapi.json.
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from parley.api.errors import validation_error_body
+from parley.envelope import validation_error_body
 
 V2_BLUEPRINT = "api_v2"
 # What a channel that does not exist, and a private one you are not in, both answer.

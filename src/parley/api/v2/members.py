@@ -3,7 +3,7 @@
 from apifairy import authenticate, other_responses, response
 from flask import Blueprint
 
-from parley.api.auth import access_auth, current_user, current_user_id
+from parley.api.auth import access_auth, current_user_id
 from parley.api.decorators import json_body
 from parley.api.v2 import HIDDEN
 from parley.rate_limits import per_user
@@ -15,7 +15,7 @@ from parley.schemas.v2 import (
     ReadStateSchema,
     UserRefSchema,
 )
-from parley.services import channels, read_markers, users
+from parley.services import channels, read_markers
 
 bp = Blueprint("members", __name__)
 
@@ -26,8 +26,7 @@ bp = Blueprint("members", __name__)
 @other_responses({404: HIDDEN})
 def list_members(channel_id: int) -> object:
     """The channel's members, oldest first."""
-    channel = channels.visible_channel(current_user().id, channel_id)
-    return {"members": channels.members_of(channel)}
+    return {"members": channels.members_of(current_user_id(), channel_id)}
 
 
 @bp.put("/channels/<id:channel_id>/members/me")
@@ -37,10 +36,7 @@ def list_members(channel_id: int) -> object:
 @other_responses({403: "Private and direct channels are joined by invitation.", 404: HIDDEN})
 def join_channel(channel_id: int) -> object:
     """Join a public channel (again: nothing changes)."""
-    user = current_user()
-    channel = channels.visible_channel(user.id, channel_id)
-    channels.join(user, channel)
-    return channels.view_of(user, channel)
+    return channels.join(current_user_id(), channel_id)
 
 
 @bp.post("/channels/<id:channel_id>/members")
@@ -51,9 +47,7 @@ def join_channel(channel_id: int) -> object:
 @other_responses({403: "Only members invite; not into direct channels.", 404: HIDDEN})
 def invite_member(data: dict[str, int], channel_id: int) -> object:
     """Add another user to a channel you belong to."""
-    user = current_user()
-    channel = channels.visible_channel(user.id, channel_id)
-    channels.invite(user, channel, users.get_user(data["user_id"]))
+    channels.invite(current_user_id(), channel_id, data["user_id"])
     return {}
 
 
@@ -64,9 +58,7 @@ def invite_member(data: dict[str, int], channel_id: int) -> object:
 @other_responses({403: "Only owners remove others; some channels cannot be left.", 404: HIDDEN})
 def remove_member(channel_id: int, user_id: int) -> object:
     """Leave (your own id) or, as an owner, remove a member."""
-    user = current_user()
-    channel = channels.visible_channel(user.id, channel_id)
-    channels.remove(user, channel, users.get_user(user_id))
+    channels.remove(current_user_id(), channel_id, user_id)
     return {}
 
 
