@@ -59,10 +59,9 @@ class Member:
         return status, answer
 
     def channel(self, name: str, kind: str = "public") -> int:
-        """Create a channel named `name` and a suffix of its own (the tests of a module
-        share a topology, and a public channel's name is unique); its id."""
-        unique = f"{name}-{uuid.uuid4().hex[:8]}"
-        status, channel = self.call("POST", "/channels", {"name": unique, "kind": kind})
+        """Create a channel; its id. (The tests of a module share a topology, and a public
+        channel's name is unique: give each one a name of its own.)"""
+        status, channel = self.call("POST", "/channels", {"name": name, "kind": kind})
         assert status == 201, (status, channel)
         channel_id: int = channel["id"]
         return channel_id

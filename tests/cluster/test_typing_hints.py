@@ -3,6 +3,7 @@ types, a member held by the other instance is told, and the typist's own other s
 is not."""
 
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,7 +21,7 @@ def jobs() -> bool:
 def test_a_hint_reaches_members_on_the_other_instance(topology: RunningCluster) -> None:
     first, second = (f"http://{i.address}" for i in topology.plan.instances)
     ada, bob = Member(first), Member(first)
-    room = ada.channel("room")
+    room = ada.channel(f"room-{uuid.uuid4().hex[:8]}")
     assert bob.call("PUT", f"/channels/{room}/members/me")[0] == 200
     typist = Listener(first, ada, {})
     typist_elsewhere = Listener(second, ada, {})
@@ -40,7 +41,7 @@ def test_a_hint_reaches_members_on_the_other_instance(topology: RunningCluster) 
 def test_a_backed_up_socket_gets_no_hints_but_every_message(topology: RunningCluster) -> None:
     url = f"http://{topology.plan.instances[0].address}"
     ada, bob, cy = Member(url), Member(url), Member(url)
-    room = ada.channel("room")
+    room = ada.channel(f"room-{uuid.uuid4().hex[:8]}")
     for member in (bob, cy):
         assert member.call("PUT", f"/channels/{room}/members/me")[0] == 200
     stalled = RawSocket(url, receive_buffer=4096)  # bob's; he stops reading

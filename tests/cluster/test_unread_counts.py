@@ -5,6 +5,7 @@ documented rule) holds exactly what GET /api/v2/channels answers. Two instances 
 HAProxy; the listener and the actors reach them through it."""
 
 import random
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,10 +104,10 @@ def test_live_unread_counts_equal_fresh_ones_after_any_actions(
     reader, ada = Reader(url), Member(url)
     listing = reader.listing()
     general = next(c["id"] for c in listing.values() if c["name"] == "general")
-    room = ada.channel("room")
+    room = ada.channel(f"room-{uuid.uuid4().hex[:8]}")
     assert reader.member.call("PUT", f"/channels/{room}/members/me")[0] == 200
     reader.counts.load(reader.listing()[room])
-    secret = ada.channel("secret", "private")
+    secret = ada.channel(f"secret-{uuid.uuid4().hex[:8]}", "private")
     rooms = [general, room]
     posted: dict[int, list[tuple[Member, int, int]]] = {general: [], room: [], secret: []}
     read = {c: reader.listing()[c]["membership"]["last_read_seq"] for c in rooms}
