@@ -8,6 +8,8 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 CLIENT := src/parley/web/static/app/sizes.json
+# Benchmarks import the test harness that starts a topology (tests/topology.py).
+BENCH := PYTHONPATH=$(CURDIR) $(BIN)/python
 # The embedded default keeps its SQLite file and generated secret key here.
 export PARLEY_INSTANCE_PATH ?= $(CURDIR)/instance
 
@@ -20,23 +22,23 @@ cluster: install services packages ## N instances behind HAProxy on PostgreSQL a
 	$(BIN)/parley cluster --instances $(or $(N),2)
 
 bench: install services packages ## fan-out benchmark -> bench/reports/fanout.md (ARGS=--quick)
-	$(BIN)/python bench/fanout.py $(ARGS)
+	$(BENCH) bench/fanout.py $(ARGS)
 
 bench-rest: install services packages ## API v2 REST benchmark and sign-in storm (wrk) -> bench/reports/
 	scripts/ensure-packages wrk
-	$(BIN)/python bench/rest.py $(ARGS)
-	$(BIN)/python bench/sign_in_storm.py
+	$(BENCH) bench/rest.py $(ARGS)
+	$(BENCH) bench/sign_in_storm.py
 
 bench-client: install services packages ## the browser client in Chromium: 200 channels, 10,000 messages -> bench/reports/client.md
-	$(BIN)/python bench/client.py $(ARGS)
+	$(BENCH) bench/client.py $(ARGS)
 
 bench-search: install services packages ## full-text search over 1,000,000 messages, 10 clients -> bench/reports/search.md
-	$(BIN)/python bench/search.py $(ARGS)
+	$(BENCH) bench/search.py $(ARGS)
 
 bench-abuse: install services packages ## one user's cost to another -> bench/reports/{search_cost,sign_in_waits,socket_floods}.md
-	$(BIN)/python bench/search_cost.py
-	$(BIN)/python bench/sign_in_waits.py
-	$(BIN)/python bench/socket_floods.py
+	$(BENCH) bench/search_cost.py
+	$(BENCH) bench/sign_in_waits.py
+	$(BENCH) bench/socket_floods.py
 
 test: install services packages lint typecheck client-test pytest ## everything CI checks
 
