@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, has_request_context, request
+from gevent import monkey
 
 from parley.services.errors import BusyError, ClientLeftError
 
@@ -193,11 +194,18 @@ def _client_socket() -> socket.socket | None:
     return found if isinstance(found, socket.socket) else None
 
 
+_poll = monkey.get_original("select", "poll")
+
+
 def _client_left(client: socket.socket) -> bool:
     """Whether the client closed its side: readable, and at the end of its stream (a
     pipelined request would be readable with data)."""
     try:
-        readable, _, _ = select.select([client], [], [], 0)
+        # poll(2), not select(2): a busy instance's sockets have descriptors past
+        # select's 1,024. The unpatched one: a zero timeout never waits, so no hub turn.
+        poller = _poll()
+        poller.register(client.fileno(), select.POLLIN)
+        readable = poller.poll(0)
         return bool(readable) and client.recv(1, socket.MSG_PEEK) == b""
     except OSError:
         return True

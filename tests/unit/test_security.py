@@ -1,5 +1,8 @@
 """Argon2id passwords and hashed tokens."""
 
+import fcntl
+import resource
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -84,3 +87,29 @@ def test_a_token_with_a_lone_surrogate_hashes_like_any_wrong_token() -> None:
     # A socket event's token argument is any JSON string; it must be refused, not raise.
     assert hash_token("abc\ud800") != hash_token("abc")
     assert len(hash_token("abc\ud800")) == 64
+
+
+def test_a_client_that_left_is_seen_on_any_descriptor() -> None:
+    """A busy instance holds thousands of sockets: the check of a waiting sign-in's client
+    works on a descriptor past select(2)'s 1,024 (it raised ValueError there: a 500)."""
+    from parley import security
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1100:
+        pytest.skip("this process may not open a descriptor past 1,024")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    ours, theirs = socket.socketpair()
+    high = fcntl.fcntl(ours.fileno(), fcntl.F_DUPFD, 1050)
+    client = socket.socket(fileno=high)
+    try:
+        waiting = security._client_left(client)
+        theirs.close()
+        left = security._client_left(client)
+    finally:
+        client.close()
+        ours.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+    assert high > 1024
+    assert waiting is False
+    assert left is True
