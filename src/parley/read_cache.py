@@ -201,13 +201,15 @@ def invalidate_on(event: events.DomainEvent) -> None:
 # What a cache depends on, by the events' facts: a user's tokens (sessions end, and a
 # profile or presence change decides whether a request writes last_seen_at), a channel's
 # readers (its members), a channel's history pages (a change of a message they hold; a
-# new message changes none: no cached page ends past the last seq).
+# new message changes none: no cached page ends past the last seq). What creates its
+# subject (a sign-up) touches nothing cached.
 SUBSCRIBER = events.Subscriber(
     "read cache invalidation",
     invalidate_on,
     handles=events.types_where(
         lambda facts: (
-            facts.changes_history or facts.kind in (Kind.USER, Kind.SESSION, Kind.MEMBERSHIP)
+            not facts.creates
+            and (facts.changes_history or facts.kind in (Kind.USER, Kind.SESSION, Kind.MEMBERSHIP))
         )
     ),
 )

@@ -14,6 +14,7 @@ from marshmallow import Schema
 from parley.changes import events
 from parley.changes.facts import Facts, Kind
 from parley.models import EventKind
+from parley.read_cache import SUBSCRIBER as READ_CACHE
 from parley.schemas import v2 as schemas_v2
 from tests.api_v2.v2 import Caller
 
@@ -110,3 +111,12 @@ def test_every_subscriber_takes_every_type_it_selects(app: Flask, ada: Caller) -
                 if field.default is dataclasses.MISSING
             }
             subscriber.receive(event_type(**required))
+
+
+def test_the_read_caches_skip_what_creates_its_subject() -> None:
+    """A sign-up creates a user nothing can have cached: the read caches do not hear of
+    it (a Redis publish per sign-up for nothing); a profile or presence change they do."""
+    created = events.types_where(lambda facts: facts.creates)
+    assert events.UserCreated in created
+    assert not created & READ_CACHE.handles
+    assert {events.UserUpdated, events.SessionRevoked} <= READ_CACHE.handles

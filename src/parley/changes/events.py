@@ -39,6 +39,7 @@ class UserCreated:
         v1="updated_model",
         bears_message=False,
         changes_history=False,
+        creates=True,
     )
     user_id: int
 

@@ -32,6 +32,8 @@ class Facts:
     v1: str | None  # the event Flack's clients are sent on the v1 namespace
     bears_message: bool  # its pushes carry the message ``message_id`` names
     changes_history: bool  # a page of the channel's history that holds the message changes
+    # It brings its subject into being: nothing cached or held anywhere can be about it yet.
+    creates: bool = False
 
 
 def message_change(wire: str, *, v1: str | None = None, changes_history: bool = True) -> Facts:
