@@ -21,22 +21,17 @@ the client sent), never from a header the client wrote.
 """
 
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
-from flask_limiter import RequestLimit, RouteLimit
+from flask import Flask, Response, current_app, jsonify
+from flask_limiter import RequestLimit
 from flask_limiter.errors import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from limits import parse
 
-from parley.api.auth import current_user_id
 from parley.budgets import take
 from parley.envelope import error_body
 from parley.extensions import limiter
 from parley.redis_urls import for_limits, pool
-
-View = TypeVar("View", bound=Callable[..., Any])
 
 # What each scope limits, by the setting that holds its limit string.
 SCOPES = {
@@ -53,7 +48,6 @@ SCOPES = {
     "search": "RATE_LIMIT_SEARCH",
     "job": "RATE_LIMIT_JOB",
 }
-# How long an address that signed in to an account stays exempt from its lock-out.
 # Limits drawn on outside the routes: socket events and connects, channel-wide mentions.
 OUTSIDE_ROUTES = (
     "RATE_LIMIT_SOCKET_EVENTS",
@@ -63,7 +57,6 @@ OUTSIDE_ROUTES = (
     "RATE_LIMIT_SOCKET_CONNECTS_USER",
     "RATE_LIMIT_CHANNEL_MENTIONS",
 )
-TRUSTED_ADDRESS_SECONDS = 30 * 86400
 
 
 def init_app(app: Flask) -> None:
@@ -101,70 +94,6 @@ def _too_many_requests(error: RateLimitExceeded) -> tuple[Response, int]:
     current = limiter.current_limit
     retry = max(1, int(current.reset_at - time.time())) if current else 1
     return jsonify(too_many_body(retry, f"requests ({error.description})")), 429
-
-
-def _limit_of(scope: str) -> Callable[[], str]:
-    return lambda: current_app.config[SCOPES[scope]]
-
-
-def per_user(scope: str) -> RouteLimit:
-    """Limit a route by the authenticated user; place it below @authenticate."""
-    return limiter.shared_limit(
-        _limit_of(scope), scope=scope, key_func=lambda: f"user:{current_user_id()}"
-    )
-
-
-def per_address(scope: str) -> RouteLimit:
-    """Limit a route by the client address."""
-    return limiter.shared_limit(_limit_of(scope), scope=scope, key_func=get_remote_address)
-
-
-def sign_in_limited(view: View) -> View:
-    """The sign-in limits; place above @authenticate(basic_auth), so that a locked-out
-    guess is refused before any password is hashed."""
-    for limit in (
-        limiter.shared_limit(
-            _limit_of("sign-in-failures"),
-            scope="sign-in-failures",
-            key_func=lambda: f"{_account()}@{get_remote_address()}",
-            deduct_when=_failed,
-        ),
-        limiter.shared_limit(
-            _limit_of("sign-in-account"),
-            scope="sign-in-account",
-            key_func=_account,
-            exempt_when=_address_trusted,
-            deduct_when=_failed,
-        ),
-        limiter.shared_limit(_limit_of("sign-in"), scope="sign-in", key_func=get_remote_address),
-    ):
-        view = limit(view)  # type: ignore[assignment]
-    return view
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code == 401
-
-
-def _account() -> str:
-    """The account a Basic sign-in names (empty without one: the limit is skipped)."""
-    nickname = request.authorization.username if request.authorization else None
-    return f"account:{nickname.casefold()}" if nickname else ""
-
-
-def _trust_key() -> str:
-    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    return f"{prefix}/trusted/{_account()}@{get_remote_address()}"
-
-
-def _address_trusted() -> bool:
-    return bool(_account()) and limiter.limiter.storage.get(_trust_key()) > 0
-
-
-def remember_sign_in() -> None:
-    """Exempt this address from the account-wide lock-out of the account it signed in to."""
-    if limiter.enabled and _account():
-        limiter.limiter.storage.incr(_trust_key(), TRUSTED_ADDRESS_SECONDS)
 
 
 def consume_user_budget(scope: str, user_id: int) -> dict[str, Any] | None:

@@ -20,10 +20,10 @@ from flask.typing import ResponseReturnValue
 
 from parley import job_runner
 from parley.api.auth import current_user
+from parley.api.route_limits import per_user
 from parley.changes import unit_of_work
 from parley.envelope import error_response
 from parley.models.job import IDEMPOTENCY_KEY_MAX_LENGTH
-from parley.rate_limits import per_user
 from parley.schemas.jobs import job_body
 from parley.services import jobs
 from parley.services.errors import ConflictError

@@ -9,9 +9,9 @@ from flask import Blueprint, current_app, url_for
 from parley.api.async_request import async_request
 from parley.api.auth import current_user, current_user_id, token_auth, token_optional_auth
 from parley.api.decorators import json_body
+from parley.api.route_limits import per_user
 from parley.job_runner import operation_key
 from parley.models.base import utcnow
-from parley.rate_limits import per_user
 from parley.schemas.jobs import JobSchema
 from parley.schemas.v1 import EmptySchema, FlackMessageSchema, MessagesQuerySchema, MessagesSchema
 from parley.services import channels, messages

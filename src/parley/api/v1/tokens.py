@@ -4,7 +4,7 @@ from apifairy import authenticate, response
 from flask import Blueprint
 
 from parley.api.auth import basic_auth, current_token, current_user, token_auth
-from parley.rate_limits import remember_sign_in, sign_in_limited
+from parley.api.route_limits import remember_sign_in, sign_in_limited
 from parley.schemas.v1 import EmptySchema, TokenSchema
 from parley.services import tokens
 

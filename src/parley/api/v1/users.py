@@ -7,8 +7,8 @@ from flask import Blueprint, url_for
 
 from parley.api.auth import current_user, token_auth, token_optional_auth
 from parley.api.decorators import json_body
+from parley.api.route_limits import per_address, per_user
 from parley.models.base import to_timestamp
-from parley.rate_limits import per_address, per_user
 from parley.schemas.v1 import (
     EmptySchema,
     FlackUserSchema,

@@ -7,8 +7,8 @@ from flask import Blueprint
 
 from parley.api.auth import access_auth, current_user
 from parley.api.decorators import json_body
+from parley.api.route_limits import per_user
 from parley.api.v2 import HIDDEN
-from parley.rate_limits import per_user
 from parley.schemas.v2 import (
     ChannelCreateSchema,
     ChannelListSchema,

@@ -8,9 +8,9 @@ from flask import Blueprint, current_app
 
 from parley.api.auth import access_auth, current_user_id
 from parley.api.decorators import json_body
+from parley.api.route_limits import per_user
 from parley.api.v2 import HIDDEN
 from parley.json_provider import encode
-from parley.rate_limits import per_user
 from parley.schemas.v1 import EmptySchema
 from parley.schemas.v2 import (
     EventsPageSchema,

@@ -4,8 +4,8 @@ from apifairy import authenticate, other_responses, response
 from flask import Blueprint
 
 from parley.api.auth import access_auth, current_user_id
+from parley.api.route_limits import per_user
 from parley.api.v2 import HIDDEN
-from parley.rate_limits import per_user
 from parley.schemas.v2 import MessageSchema, PinListSchema
 from parley.services import pins
 

@@ -6,8 +6,8 @@ from apifairy import arguments, authenticate, other_responses, response
 from flask import Blueprint, current_app
 
 from parley.api.auth import access_auth, current_user_id
+from parley.api.route_limits import per_user
 from parley.api.v2 import HIDDEN
-from parley.rate_limits import per_user
 from parley.schemas.v2 import SearchPageSchema, SearchQuerySchema
 from parley.services import search as search_service
 

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app
 
 from parley.api.auth import access_auth, current_user_id
 from parley.api.decorators import json_body
-from parley.rate_limits import per_user
+from parley.api.route_limits import per_user
 from parley.schemas.v2 import (
     FollowedThreadListSchema,
     ReadMarkerSchema,

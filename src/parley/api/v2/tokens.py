@@ -18,7 +18,7 @@ from flask import Blueprint, Response, after_this_request, current_app, request
 from parley.api.auth import access_auth, basic_auth, current_token, current_user
 from parley.api.decorators import json_body
 from parley.api.errors import FieldError
-from parley.rate_limits import remember_sign_in, sign_in_limited
+from parley.api.route_limits import remember_sign_in, sign_in_limited
 from parley.schemas.v1 import EmptySchema
 from parley.schemas.v2 import RefreshSchema, TokenDeliverySchema, TokenPairSchema
 from parley.services import sessions

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app
 
 from parley.api.auth import access_auth, current_user, current_user_id
 from parley.api.decorators import json_body
-from parley.rate_limits import per_address
+from parley.api.route_limits import per_address
 from parley.schemas.v2 import (
     MentionListSchema,
     MentionQuerySchema,
