@@ -29,7 +29,7 @@ def make_message(author: User, source: str = "hello") -> Message:
 
 def make_private_channel(member: User, name: str = "secret") -> Channel:
     """A private channel with one member, its owner."""
-    return _committed(channels.create_channel(member, name, ChannelKind.PRIVATE))
+    return _committed(channels.create_channel(member.id, name, ChannelKind.PRIVATE))
 
 
 def bearer(user: User) -> dict[str, str]:

@@ -134,7 +134,7 @@ def test_v1_sees_only_the_default_channel(client: FlaskClient) -> None:
 def test_only_members_post_and_a_refused_post_takes_no_seq(client: FlaskClient) -> None:
     owner, outsider = make_user(), make_user()
     private = make_private_channel(owner)
-    public = channels.create_channel(owner, "open", ChannelKind.PUBLIC)
+    public = channels.create_channel(owner.id, "open", ChannelKind.PUBLIC)
 
     with pytest.raises(NotFoundError):  # a channel the outsider may not see: none at all
         messages.post_message(outsider.id, private.id, "let me in")

@@ -37,7 +37,7 @@ def test_two_services_commit_together_with_their_events_in_order(
     owner = make_user()
     delivered.clear()
 
-    room = channels.create_channel(owner, "together", ChannelKind.PUBLIC)
+    room = channels.create_channel(owner.id, "together", ChannelKind.PUBLIC)
     posted = messages.post_message(owner.id, room.id, "first words")
     assert delivered == []  # nothing leaves before the commit
     db.session.commit()
@@ -52,7 +52,7 @@ def test_a_rolled_back_unit_keeps_nothing_of_either_service(
     owner = make_user()
     delivered.clear()
 
-    room = channels.create_channel(owner, "never", ChannelKind.PUBLIC)
+    room = channels.create_channel(owner.id, "never", ChannelKind.PUBLIC)
     messages.post_message(owner.id, room.id, "never said")  # after a write: in its transaction
     db.session.rollback()
 

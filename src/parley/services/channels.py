@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, and_, func, or_, select
+from sqlalchemy import ScalarSelect, Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from parley.changes import events
@@ -141,33 +141,38 @@ def _visible_channel(user_id: int, channel_id: int) -> Channel:
     return channel
 
 
-def view_of(user: User, channel: Channel) -> ChannelView:
-    """The channel with the user's membership and unread and mention counts, read afresh."""
+def view_of(user_id: int, channel_id: int) -> ChannelView:
+    """A channel the user may see, with their membership and unread and mention counts,
+    read afresh ("not found" for a channel they may not see, as visible_channel)."""
     row = db.session.execute(
-        select(Channel, Membership, unread_count_of(user.id), mention_count_of(user.id))
-        .outerjoin(
-            Membership, and_(Membership.channel_id == Channel.id, Membership.user_id == user.id)
-        )
-        .where(Channel.id == channel.id)
+        _views_for(user_id)
+        .where(Channel.id == channel_id)
         .execution_options(populate_existing=True)
-    ).one()
+    ).one_or_none()
+    if row is None or (row[0].kind != ChannelKind.PUBLIC and row[1] is None):
+        raise NotFoundError(f"channel {channel_id} not found")
     return _view(*row)
 
 
-def channels_of(user: User) -> list[ChannelView]:
+def channels_of(user_id: int) -> list[ChannelView]:
     """Every channel the user may see, with their membership and unread and mention counts
     where they have one (one statement, so each count goes with the last_seq it counted
     up to)."""
     rows = db.session.execute(
-        select(Channel, Membership, unread_count_of(user.id), mention_count_of(user.id))
-        .outerjoin(
-            Membership, and_(Membership.channel_id == Channel.id, Membership.user_id == user.id)
-        )
+        _views_for(user_id)
         .where(or_(Channel.kind == ChannelKind.PUBLIC, Membership.user_id.is_not(None)))
         .order_by(Channel.id)
         .execution_options(populate_existing=True)
     ).all()
     return [_view(*row) for row in rows]
+
+
+def _views_for(user_id: int) -> Select[Channel, Membership, int, int]:
+    return select(
+        Channel, Membership, unread_count_of(user_id), mention_count_of(user_id)
+    ).outerjoin(
+        Membership, and_(Membership.channel_id == Channel.id, Membership.user_id == user_id)
+    )
 
 
 def _view(channel: Channel, member: Membership | None, unread: int, mentions: int) -> ChannelView:
@@ -203,7 +208,7 @@ def members_of(user_id: int, channel_id: int) -> Sequence[Membership]:
     ).all()
 
 
-def create_channel(creator: User, name: str, kind: ChannelKind, topic: str = "") -> Channel:
+def create_channel(creator_id: int, name: str, kind: ChannelKind, topic: str = "") -> Channel:
     """A new public or private channel, its creator its owner and first member."""
     if kind == ChannelKind.DIRECT:
         raise ValueError("direct channels are opened with open_direct()")
@@ -211,6 +216,7 @@ def create_channel(creator: User, name: str, kind: ChannelKind, topic: str = "")
     taken = select(Channel.id).where(Channel.name == name, Channel.kind == ChannelKind.PUBLIC)
     if kind == ChannelKind.PUBLIC and db.session.scalar(taken) is not None:
         raise ConflictError("name", NAME_TAKEN)
+    creator = _user(creator_id)
     channel = Channel(kind=kind, name=name, topic=topic, created_by_id=creator.id)
     with conflict_if_taken("name", NAME_TAKEN):
         db.session.add(channel)
@@ -219,11 +225,13 @@ def create_channel(creator: User, name: str, kind: ChannelKind, topic: str = "")
     return channel
 
 
-def open_direct(user: User, other: User) -> tuple[Channel, bool]:
-    """The one direct channel of these two users, created on first use; (channel, created)."""
+def open_direct(user_id: int, other_id: int) -> tuple[Channel, bool]:
+    """The one direct channel of these two users, created on first use; (channel, created).
+    "Not found" if the other user does not exist."""
+    user, other = _user(user_id), _user(other_id)
     if other.id == user.id:
         raise ConflictError("user_id", "A direct channel needs another user.")
-    key = direct_key(user, other)
+    key = direct_key(user.id, other.id)
     existing = db.session.scalar(select(Channel).where(Channel.dm_key == key))
     if existing is not None:
         return existing, False
@@ -243,9 +251,9 @@ def open_direct(user: User, other: User) -> tuple[Channel, bool]:
     return insert_or_find(create, opened_meanwhile)
 
 
-def direct_key(user: User, other: User) -> str:
+def direct_key(user_id: int, other_id: int) -> str:
     """The pair's key, the same whoever opens the channel."""
-    low, high = sorted((user.id, other.id))
+    low, high = sorted((user_id, other_id))
     return f"{low}:{high}"
 
 
@@ -256,7 +264,7 @@ def join(user_id: int, channel_id: int) -> ChannelView:
     if channel.kind != ChannelKind.PUBLIC:
         raise ForbiddenError("private and direct channels are joined by invitation")
     _admit(user, channel)
-    return view_of(user, channel)
+    return view_of(user.id, channel.id)
 
 
 def invite(inviter_id: int, channel_id: int, invitee_id: int) -> bool:
@@ -270,7 +278,7 @@ def invite(inviter_id: int, channel_id: int, invitee_id: int) -> bool:
     return _admit(invitee, channel)
 
 
-def leave(user: User, channel: Channel) -> None:
+def _leave(user: User, channel: Channel) -> None:
     """Leave a channel; the default and direct channels cannot be left."""
     if channel.kind == ChannelKind.DIRECT or channel.id == default_channel_id():
         raise ForbiddenError("this channel cannot be left")
@@ -283,7 +291,7 @@ def remove(remover_id: int, channel_id: int, member_id: int) -> None:
     remover, channel = _user(remover_id), _visible_channel(remover_id, channel_id)
     member = _user(member_id)
     if member.id == remover.id:
-        leave(remover, channel)
+        _leave(remover, channel)
         return
     own = membership(remover, channel)
     if own is None or own.role != MemberRole.OWNER:

@@ -5,7 +5,7 @@ from typing import Any
 from apifairy import authenticate, other_responses, response
 from flask import Blueprint
 
-from parley.api.auth import access_auth, current_user
+from parley.api.auth import access_auth, current_user_id
 from parley.api.decorators import json_body
 from parley.api.route_limits import per_user
 from parley.api.v2 import HIDDEN
@@ -15,7 +15,7 @@ from parley.schemas.v2 import (
     ChannelSchema,
     UserRefSchema,
 )
-from parley.services import channels, users
+from parley.services import channels
 
 bp = Blueprint("channels", __name__)
 channel_schema = ChannelSchema()
@@ -26,7 +26,7 @@ channel_schema = ChannelSchema()
 @response(ChannelListSchema())
 def list_channels() -> object:
     """Every public channel, and every private and direct channel you belong to."""
-    return {"channels": channels.channels_of(current_user())}
+    return {"channels": channels.channels_of(current_user_id())}
 
 
 @bp.post("/channels")
@@ -37,9 +37,9 @@ def list_channels() -> object:
 @other_responses({409: "The name is taken."})
 def create_channel(data: dict[str, Any]) -> object:
     """Create a public or private channel."""
-    user = current_user()
-    channel = channels.create_channel(user, data["name"], data["kind"], data["topic"])
-    return channels.view_of(user, channel)
+    user_id = current_user_id()
+    channel = channels.create_channel(user_id, data["name"], data["kind"], data["topic"])
+    return channels.view_of(user_id, channel.id)
 
 
 @bp.post("/channels/direct")
@@ -50,9 +50,9 @@ def create_channel(data: dict[str, Any]) -> object:
 @other_responses({201: (ChannelSchema, "Created."), 404: "No such user.", 409: "That is you."})
 def open_direct(data: dict[str, int]) -> object:
     """The direct channel between you and another user, created on first use."""
-    user = current_user()
-    channel, created = channels.open_direct(user, users.get_user(data["user_id"]))
-    return channels.view_of(user, channel), 201 if created else 200
+    user_id = current_user_id()
+    channel, created = channels.open_direct(user_id, data["user_id"])
+    return channels.view_of(user_id, channel.id), 201 if created else 200
 
 
 @bp.get("/channels/<id:channel_id>")
@@ -61,5 +61,4 @@ def open_direct(data: dict[str, int]) -> object:
 @other_responses({404: HIDDEN})
 def get_channel(channel_id: int) -> object:
     """One channel."""
-    user = current_user()
-    return channels.view_of(user, channels.visible_channel(user.id, channel_id))
+    return channels.view_of(current_user_id(), channel_id)
