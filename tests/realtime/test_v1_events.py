@@ -129,7 +129,7 @@ def test_post_message_over_the_socket(sockets: list[SocketIOTestClient]) -> None
     assert ack["html"] == "via <em>socket</em>"
     assert ack["user_id"] == user.id
     assert [p["model"] for p in pushes(sockets[0], "Message")] == [ack]
-    assert messages.get_message(channels.default_channel(), ack["id"]).source == "via *socket*"
+    assert messages.get_message(channels.default_channel_id(), ack["id"]).source == "via *socket*"
 
 
 @pytest.mark.parametrize(

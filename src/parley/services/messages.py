@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, select, update
 from parley import read_cache
 from parley.changes import events, unit_of_work
 from parley.extensions import db
-from parley.models import Channel, EventKind, Message
+from parley.models import EventKind, Message
 from parley.models.base import utcnow
 from parley.services import channels, history, mentions, message_store, replies
 from parley.services.errors import ForbiddenError, NotFoundError
@@ -150,7 +150,7 @@ def store_previews(message_id: int, source: str, previews: list[dict[str, Any]])
 
 def visible_message(reader_id: int, channel_id: int, message_id: int) -> Message:
     """A live message of a channel the reader may see."""
-    return get_message(channels.visible_channel(reader_id, channel_id), message_id)
+    return get_message(channels.visible_channel(reader_id, channel_id).id, message_id)
 
 
 def read_history(
@@ -171,29 +171,29 @@ def read_history(
     if page is not None:
         return page
     stamp = cached.stamp(read_cache.CHANNEL_PAGES) if cached is not None else None
-    channel = channels.get_channel(channel_id)  # before the page: see page_is_final
-    found, more = history_page(channel, before=before, after=after, limit=limit)
+    last_seq = channels.get_channel(channel_id).last_seq  # before the page: page_is_final
+    found, more = history_page(channel_id, before=before, after=after, limit=limit)
     page = (encode(found), more)
-    final = page_is_final(channel, before=before, after=after, more=more)
+    final = page_is_final(last_seq, before=before, after=after, more=more)
     if cached is not None and stamp is not None and final:
         cached.put(key, page, read_cache.CHANNEL_PAGES, channel_id, stamp)
     return page
 
 
-def get_message(channel: Channel, message_id: int) -> Message:
+def get_message(channel_id: int, message_id: int) -> Message:
     """A message of the channel that has not been deleted."""
     message = db.session.get(Message, message_id)
-    if message is None or message.channel_id != channel.id or message.deleted_at is not None:
+    if message is None or message.channel_id != channel_id or message.deleted_at is not None:
         raise NotFoundError(f"message {message_id} not found")
     return message
 
 
-def list_changed_from(channel: Channel, since: datetime) -> Sequence[Message]:
+def list_changed_from(channel_id: int, since: datetime) -> Sequence[Message]:
     """The channel's live messages changed at or after `since`, oldest change first."""
     return db.session.scalars(
         select(Message)
         .where(
-            Message.channel_id == channel.id,
+            Message.channel_id == channel_id,
             Message.updated_at >= since,
             Message.deleted_at.is_(None),
         )
@@ -202,11 +202,11 @@ def list_changed_from(channel: Channel, since: datetime) -> Sequence[Message]:
 
 
 def history_page(
-    channel: Channel, *, before: int | None = None, after: int | None = None, limit: int
+    channel_id: int, *, before: int | None = None, after: int | None = None, limit: int
 ) -> tuple[Sequence[Message], bool]:
     """Up to `limit` live messages in seq order, and whether that direction has more:
     the newest before `before`, the oldest after `after`, or the newest of all."""
-    page = {"channel_id": channel.id, "limit": limit + 1}
+    page = {"channel_id": channel_id, "limit": limit + 1}
     if after is not None:
         oldest_first = db.session.scalars(_page_query("after"), {**page, "seq": after}).all()
         return oldest_first[:limit], len(oldest_first) > limit
@@ -217,15 +217,15 @@ def history_page(
     return newest_first[:limit][::-1], len(newest_first) > limit
 
 
-def page_is_final(channel: Channel, *, before: int | None, after: int | None, more: bool) -> bool:
+def page_is_final(last_seq: int, *, before: int | None, after: int | None, more: bool) -> bool:
     """Whether only an edit or a deletion can change this page any more.
 
     New messages take seqs after the channel's last: a page before a seq already handed
-    out cannot gain one, nor can a page after a seq that has more beyond it. Read
-    `channel` before the page, so that its last seq is no newer than the page.
+    out cannot gain one, nor can a page after a seq that has more beyond it. Read the
+    channel's `last_seq` before the page, so that it is no newer than the page.
     """
     if before is not None:
-        return before <= channel.last_seq + 1
+        return before <= last_seq + 1
     return after is not None and more
 
 

@@ -162,10 +162,10 @@ def _state(user_id: int, channel_id: int, root_id: int) -> ThreadState:
 
 def _member_root(user_id: int, channel_id: int, root_id: int) -> Message:
     """A live root message of a channel the user belongs to."""
-    channel = channels.visible_channel(user_id, channel_id)
+    channels.visible_channel(user_id, channel_id)
     if db.session.get(Membership, (channel_id, user_id)) is None:
         raise ForbiddenError("only members of a channel follow its threads")
-    root = get_message(channel, root_id)
+    root = get_message(channel_id, root_id)
     if root.thread_root_id is not None:
         raise NotFoundError(f"message {root_id} is a reply, not a thread")
     return root

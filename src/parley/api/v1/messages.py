@@ -49,7 +49,7 @@ def list_messages(query: dict[str, Any]) -> object:
     """Messages changed after `updated_since`, oldest first, never older than 24 hours."""
     window_start = utcnow() - timedelta(seconds=current_app.config["V1_MESSAGE_WINDOW"])
     since = max(query.get("changed_from", window_start), window_start)
-    return {"messages": messages.list_changed_from(channels.default_channel(), since)}
+    return {"messages": messages.list_changed_from(channels.default_channel_id(), since)}
 
 
 @bp.get("/messages/<id:message_id>")
@@ -58,7 +58,7 @@ def list_messages(query: dict[str, Any]) -> object:
 @other_responses({404: "No such message."})
 def get_message(message_id: int) -> object:
     """One message."""
-    return messages.get_message(channels.default_channel(), message_id)
+    return messages.get_message(channels.default_channel_id(), message_id)
 
 
 @bp.put("/messages/<id:message_id>")
