@@ -34,7 +34,7 @@ def make_private_channel(member: User, name: str = "secret") -> Channel:
 
 def bearer(user: User) -> dict[str, str]:
     """Headers authenticating as the user with their v1 token."""
-    return {"Authorization": f"Bearer {_committed(tokens.issue_api_token(user))}"}
+    return {"Authorization": f"Bearer {_committed(tokens.issue_api_token(user.id))}"}
 
 
 def _committed(made: Made) -> Made:

@@ -162,8 +162,8 @@ def test_job_gives_up_after_its_attempts(app: Flask, client: FlaskClient) -> Non
 def test_finished_job_is_pushed_to_its_user_only(app: Flask, client: FlaskClient) -> None:
     owner, other = make_user(), make_user()
     sockets = [socketio.test_client(app), socketio.test_client(app)]
-    sockets[0].emit("ping_user", tokens.issue_api_token(owner), callback=True)
-    sockets[1].emit("ping_user", tokens.issue_api_token(other), callback=True)
+    sockets[0].emit("ping_user", tokens.issue_api_token(owner.id), callback=True)
+    sockets[1].emit("ping_user", tokens.issue_api_token(other.id), callback=True)
     for socket in sockets:
         socket.get_received()
 

@@ -171,7 +171,7 @@ def test_a_v1_token_revoked_in_one_process_is_refused_by_the_other_s_sockets(
 ) -> None:
     a, b = processes
     with a.app_context():
-        secret = tokens.issue_api_token(make_user())
+        secret = tokens.issue_api_token(make_user().id)
         db.session.commit()
     socket = socketio.test_client(a)
     try:

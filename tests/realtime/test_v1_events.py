@@ -98,7 +98,7 @@ def test_messages_of_other_channels_never_reach_v1_sockets(
 
 def test_ping_user_marks_online_and_pushes_once(sockets: list[SocketIOTestClient]) -> None:
     user = make_user("carol")
-    token = tokens.issue_api_token(user)
+    token = tokens.issue_api_token(user.id)
     sockets[0].get_received()
 
     first = sockets[0].emit("ping_user", token, callback=True)
@@ -121,7 +121,7 @@ def test_ping_user_with_a_bad_token_is_refused_in_the_ack(
 
 def test_post_message_over_the_socket(sockets: list[SocketIOTestClient]) -> None:
     user = make_user()
-    token = tokens.issue_api_token(user)
+    token = tokens.issue_api_token(user.id)
     sockets[0].get_received()
 
     ack = sockets[0].emit("post_message", {"source": "via *socket*"}, token, callback=True)
@@ -139,7 +139,7 @@ def test_post_message_over_the_socket(sockets: list[SocketIOTestClient]) -> None
 def test_post_message_with_bad_data_names_the_field(
     sockets: list[SocketIOTestClient], data: object, field: str
 ) -> None:
-    token = tokens.issue_api_token(make_user())
+    token = tokens.issue_api_token(make_user().id)
 
     ack = sockets[0].emit("post_message", data, token, callback=True)
 
@@ -158,7 +158,7 @@ def test_disconnect_after_ping_takes_the_user_offline(
 ) -> None:
     user = make_user("dave")
     leaving = socketio.test_client(app)
-    leaving.emit("ping_user", tokens.issue_api_token(user), callback=True)
+    leaving.emit("ping_user", tokens.issue_api_token(user.id), callback=True)
     sockets[0].get_received()
 
     leaving.disconnect()

@@ -76,7 +76,7 @@ def test_a_v1_client_cannot_take_its_user_offline_by_event(app: Flask, name: str
     user = make_user("dave")
     socket: SocketIOTestClient = socketio.test_client(app)
     try:
-        socket.emit("ping_user", tokens.issue_api_token(user), callback=True)
+        socket.emit("ping_user", tokens.issue_api_token(user.id), callback=True)
         for arguments in ARGUMENT_LISTS:
             ack = socket.emit(name, *arguments, callback=True)
             assert ack is None or ack["code"] == 400, ack

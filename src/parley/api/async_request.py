@@ -19,7 +19,7 @@ from flask import request, url_for
 from flask.typing import ResponseReturnValue
 
 from parley import job_runner
-from parley.api.auth import current_user
+from parley.api.auth import current_user_id
 from parley.api.route_limits import per_user
 from parley.changes import unit_of_work
 from parley.envelope import error_response
@@ -55,7 +55,7 @@ def async_request(status_endpoint: str) -> Callable[[View], View]:
                 "body": args[0] if args else None,
             }
             try:
-                job, created = jobs.start_job(current_user(), job_request, key)
+                job, created = jobs.start_job(current_user_id(), job_request, key)
             except ConflictError as error:
                 return error_response(422, error.reason, {error.field: [error.reason]})
             if created:  # once the job row is committed, or the task could miss it

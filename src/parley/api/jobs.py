@@ -7,7 +7,7 @@ Both answer the same, and only to the user who started the job.
 from apifairy import authenticate, other_responses
 from flask import Blueprint, Response, jsonify, url_for
 
-from parley.api.auth import any_token_auth, current_user
+from parley.api.auth import any_token_auth, current_user_id
 from parley.models import Job, JobStatus
 from parley.schemas.jobs import job_body
 from parley.services import jobs
@@ -27,7 +27,7 @@ ANSWERS = {
 @other_responses({200: "The operation's own answer, replayed.", **ANSWERS})
 def v1_status(job_id: str) -> Response:
     """Where an API v1 asynchronous request stands (Flack's status URL)."""
-    return answer(jobs.job_of(current_user(), job_id), "jobs.v1_status")
+    return answer(jobs.job_of(current_user_id(), job_id), "jobs.v1_status")
 
 
 @bp.get("/api/v2/jobs/<job_id:job_id>")
@@ -35,7 +35,7 @@ def v1_status(job_id: str) -> Response:
 @other_responses({200: "The operation's own answer, replayed.", **ANSWERS})
 def get_job(job_id: str) -> Response:
     """Where an asynchronous request stands; once done, its own answer."""
-    return answer(jobs.job_of(current_user(), job_id), "jobs.get_job")
+    return answer(jobs.job_of(current_user_id(), job_id), "jobs.get_job")
 
 
 def answer(job: Job, endpoint: str) -> Response:

@@ -8,14 +8,14 @@ from sqlalchemy import delete, select, update
 
 from parley.changes import events
 from parley.extensions import db
-from parley.models import Job, JobStatus, User
+from parley.models import Job, JobStatus
 from parley.models.base import utcnow
 from parley.services.errors import ConflictError, NotFoundError
 from parley.services.races import insert_or_find
 
 
 def start_job(
-    user: User, request: dict[str, Any], idempotency_key: str | None = None
+    user_id: int, request: dict[str, Any], idempotency_key: str | None = None
 ) -> tuple[Job, bool]:
     """Record a queued job (and True); a key this user already used returns that job.
 
@@ -23,28 +23,28 @@ def start_job(
     request's answer would be wrong.
     """
     if idempotency_key is not None:
-        existing = _find_by_key(user, idempotency_key)
+        existing = _find_by_key(user_id, idempotency_key)
         if existing is not None:
             return _same_request(existing, request), False
 
     def record() -> Job:
-        job = Job(user_id=user.id, idempotency_key=idempotency_key, request=request)
+        job = Job(user_id=user_id, idempotency_key=idempotency_key, request=request)
         db.session.add(job)
         db.session.flush()
         return job
 
     def retried_meanwhile() -> Job | None:
         # A concurrent retry with the same key won the unique index.
-        return _find_by_key(user, idempotency_key) if idempotency_key else None
+        return _find_by_key(user_id, idempotency_key) if idempotency_key else None
 
     job, created = insert_or_find(record, retried_meanwhile)
     return (job, True) if created else (_same_request(job, request), False)
 
 
-def job_of(user: User, job_id: str) -> Job:
+def job_of(user_id: int, job_id: str) -> Job:
     """The user's own job; anyone else's is as unknown as a job that never was."""
     job = db.session.get(Job, job_id)
-    if job is None or job.user_id != user.id:
+    if job is None or job.user_id != user_id:
         raise NotFoundError(f"job {job_id} not found")
     return job
 
@@ -88,8 +88,8 @@ def delete_finished_before(moment: datetime) -> int:
     return int(deleted.rowcount)  # type: ignore[attr-defined]
 
 
-def _find_by_key(user: User, key: str) -> Job | None:
-    return db.session.scalar(select(Job).where(Job.user_id == user.id, Job.idempotency_key == key))
+def _find_by_key(user_id: int, key: str) -> Job | None:
+    return db.session.scalar(select(Job).where(Job.user_id == user_id, Job.idempotency_key == key))
 
 
 def _same_request(job: Job, request: dict[str, Any]) -> Job:

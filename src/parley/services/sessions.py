@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from parley.changes import events
 from parley.extensions import db
-from parley.models import Token, TokenKind, User
+from parley.models import Token, TokenKind
 from parley.models.base import utcnow
 from parley.security import hash_token, new_family, new_secret
 from parley.services import sockets
@@ -32,9 +32,9 @@ class TokenPair:
     refresh_expires_at: datetime
 
 
-def sign_in(user: User) -> TokenPair:
+def sign_in(user_id: int) -> TokenPair:
     """Start a session: a new family with its first pair."""
-    return _issue_pair(user, new_family())
+    return _issue_pair(user_id, new_family())
 
 
 def refresh(secret: str) -> TokenPair:
@@ -62,7 +62,7 @@ def refresh(secret: str) -> TokenPair:
         # The request fails, and its unit of work with it; the revocation must stand.
         db.session.commit()
         raise UnauthorizedError(INVALID_REFRESH)
-    return _issue_pair(token.user, token.family)
+    return _issue_pair(token.user_id, token.family)
 
 
 def revoke_family(user_id: int, family: str) -> None:
@@ -76,7 +76,7 @@ def revoke_family(user_id: int, family: str) -> None:
     events.publish_on_commit(events.SessionRevoked(user_id, family, sids))
 
 
-def _issue_pair(user: User, family: str) -> TokenPair:
+def _issue_pair(user_id: int, family: str) -> TokenPair:
     """Add an access and a refresh token to the family, in the caller's transaction."""
     now = utcnow()
     config = current_app.config
@@ -93,7 +93,7 @@ def _issue_pair(user: User, family: str) -> TokenPair:
     ):
         db.session.add(
             Token(
-                user_id=user.id,
+                user_id=user_id,
                 kind=kind,
                 token_hash=hash_token(secret),
                 family=family,

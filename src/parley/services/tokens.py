@@ -9,18 +9,18 @@ from sqlalchemy import Select, bindparam, delete, or_, select, update
 
 from parley.changes import unit_of_work
 from parley.extensions import db
-from parley.models import Token, TokenKind, User
+from parley.models import Token, TokenKind
 from parley.models.base import utcnow
 from parley.read_cache import USER_TOKENS, invalidate, read_cache
 from parley.security import derive_token, hash_token, new_token_salt, tokens_match
 from parley.services import presence
 
 
-def issue_api_token(user: User) -> str:
+def issue_api_token(user_id: int) -> str:
     """The user's v1 token: the same one until it is revoked (Flack's contract)."""
     token = db.session.scalar(
         select(Token).where(
-            Token.user_id == user.id, Token.kind == TokenKind.API, Token.revoked_at.is_(None)
+            Token.user_id == user_id, Token.kind == TokenKind.API, Token.revoked_at.is_(None)
         )
     )
     if token is not None and token.salt is not None:
@@ -33,10 +33,10 @@ def issue_api_token(user: User) -> str:
     salt = new_token_salt()
     secret = derive_token(salt)
     db.session.add(
-        Token(user_id=user.id, kind=TokenKind.API, token_hash=hash_token(secret), salt=salt)
+        Token(user_id=user_id, kind=TokenKind.API, token_hash=hash_token(secret), salt=salt)
     )
     if token is not None:  # retired: its old secret is refused from every cache too
-        unit_of_work.after_commit(lambda: invalidate(USER_TOKENS, user.id))
+        unit_of_work.after_commit(lambda: invalidate(USER_TOKENS, user_id))
     return secret
 
 
@@ -109,11 +109,11 @@ def revoke(token: Token) -> None:
     unit_of_work.after_commit(lambda: invalidate(USER_TOKENS, user_id))
 
 
-def revoke_all(user: User) -> None:
+def revoke_all(user_id: int) -> None:
     """Revoke every live token of the user, inside the caller's transaction."""
     db.session.execute(
         update(Token)
-        .where(Token.user_id == user.id, Token.revoked_at.is_(None))
+        .where(Token.user_id == user_id, Token.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 

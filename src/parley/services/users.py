@@ -47,7 +47,7 @@ def update_user(
         user.nickname = nickname
     if password is not None:
         user.password_hash = password_hash
-        tokens.revoke_all(user)
+        tokens.revoke_all(user.id)
     events.publish_on_commit(events.UserUpdated(user.id))
     if password is not None:  # every session ended: their sockets go too
         sids = sockets.forget_sessions(user.id)

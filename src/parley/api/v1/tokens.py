@@ -3,7 +3,7 @@
 from apifairy import authenticate, response
 from flask import Blueprint
 
-from parley.api.auth import basic_auth, current_token, current_user, token_auth
+from parley.api.auth import basic_auth, current_token, current_user_id, token_auth
 from parley.api.route_limits import remember_sign_in, sign_in_limited
 from parley.schemas.v1 import EmptySchema, TokenSchema
 from parley.services import tokens
@@ -18,7 +18,7 @@ bp = Blueprint("tokens", __name__)
 def new_token() -> object:
     """Your bearer token: the same one until you revoke it."""
     remember_sign_in()
-    return {"token": tokens.issue_api_token(current_user())}
+    return {"token": tokens.issue_api_token(current_user_id())}
 
 
 @bp.delete("/tokens")

@@ -15,7 +15,7 @@ from typing import Any
 from apifairy import arguments, authenticate, other_responses, response
 from flask import Blueprint, Response, after_this_request, current_app, request
 
-from parley.api.auth import access_auth, basic_auth, current_token, current_user
+from parley.api.auth import access_auth, basic_auth, current_token, current_user_id
 from parley.api.decorators import json_body
 from parley.api.errors import FieldError
 from parley.api.route_limits import remember_sign_in, sign_in_limited
@@ -41,7 +41,7 @@ MISSING = "Send refresh_token, or the refresh cookie with refresh_in=cookie."
 def sign_in(query: dict[str, str]) -> object:
     """Sign in: a short-lived access token and a single-use refresh token."""
     remember_sign_in()
-    return _deliver(sessions.sign_in(current_user()), query["refresh_in"])
+    return _deliver(sessions.sign_in(current_user_id()), query["refresh_in"])
 
 
 @bp.put("/tokens")
