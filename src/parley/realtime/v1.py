@@ -11,8 +11,7 @@ from flask_socketio import join_room, rooms
 from marshmallow import ValidationError
 
 from parley.envelope import error_body, validation_error_body
-from parley.extensions import db
-from parley.models import TokenKind, User
+from parley.models import TokenKind
 from parley.rate_limits import consume_user_budget
 from parley.realtime.emit import V1_NAMESPACE, user_room, users_in_rooms
 from parley.realtime.event_limits import on_client_event
@@ -78,6 +77,4 @@ def on_connect(auth: object = None) -> None:
 def on_disconnect(*reason: object) -> None:
     """A socket that had pinged its user takes the user offline, as in Flack."""
     for user_id in users_in_rooms(rooms()):
-        user = db.session.get(User, user_id)
-        if user is not None:
-            presence.mark_offline(user)
+        presence.mark_offline(user_id)

@@ -52,9 +52,11 @@ def mark_seen(user: User, *, active: bool = True) -> None:
         events.publish_on_commit(events.UserUpdated(user.id, presence_changed=True))
 
 
-def mark_offline(user: User) -> None:
-    """Record that the user left (their Flack socket disconnected)."""
-    if not user.online:
+def mark_offline(user_id: int) -> None:
+    """Record that the user left (their Flack socket disconnected); a user deleted
+    meanwhile is no news."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.online:
         return
     user.online = user.away = False
     events.publish_on_commit(events.UserUpdated(user.id, presence_changed=True))
