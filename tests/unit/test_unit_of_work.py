@@ -12,7 +12,8 @@ from parley.changes import events, unit_of_work
 from parley.changes.unit_of_work import socket_unit
 from parley.extensions import db
 from parley.models import Channel, ChannelKind, Message, User
-from parley.services import channels, messages, users
+from parley.services import channels, messages, races, users
+from parley.services.errors import ConflictError
 from tests.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("app")  # each test on SQLite and on PostgreSQL
@@ -128,3 +129,71 @@ def test_a_request_commits_its_unit_only_below_400(routes: Flask, client: FlaskC
 
     assert users.find_by_nickname("created") is not None
     assert users.find_by_nickname("refused") is None
+
+
+def duplicate_of(name: str, owner: User) -> Channel:
+    """A public channel named `name`, flushed: refused by the unique index if taken."""
+    channel = Channel(kind=ChannelKind.PUBLIC, name=name, created_by_id=owner.id)
+    db.session.add(channel)
+    db.session.flush()
+    return channel
+
+
+def test_losing_a_race_undoes_that_write_alone(delivered: list[events.DomainEvent]) -> None:
+    """A write that a concurrent writer won (a unique index) runs in a savepoint: the
+    loser gets the winner's row, and the unit keeps what it wrote before and after it,
+    while the lost write's rows and staged events are gone."""
+    owner = make_user()
+    winner = channels.create_channel(owner.id, "taken", ChannelKind.PUBLIC)
+    db.session.commit()
+    delivered.clear()
+
+    def write() -> Channel:
+        events.publish_on_commit(events.UserUpdated(owner.id))  # undone with the write
+        return duplicate_of("taken", owner)
+
+    def find_winner() -> Channel | None:
+        return db.session.scalar(select(Channel).where(Channel.name == "taken"))
+
+    before = channels.create_channel(owner.id, "before", ChannelKind.PUBLIC)
+    found, created = races.insert_or_find(write, find_winner)
+    after = channels.create_channel(owner.id, "after", ChannelKind.PUBLIC)
+    db.session.commit()
+
+    assert (found.id, created) == (winner.id, False)
+    assert db.session.get(Channel, before.id) is not None
+    assert db.session.get(Channel, after.id) is not None
+    assert [type(e) for e in delivered] == [events.MemberJoined, events.MemberJoined]
+
+
+def test_a_won_race_rolls_back_with_its_unit() -> None:
+    """The unit's only write so far is pending, not yet sent: on SQLite a SAVEPOINT
+    outside a transaction would begin one, and releasing it would commit the unit so
+    far."""
+    owner = make_user()
+
+    db.session.add(Channel(kind=ChannelKind.PUBLIC, name="pending", created_by_id=owner.id))
+    _, created = races.insert_or_find(lambda: duplicate_of("fresh", owner), lambda: None)
+    channels.create_channel(owner.id, "later", ChannelKind.PUBLIC)
+    db.session.rollback()
+
+    assert created
+    names = ["pending", "fresh", "later"]
+    assert list(db.session.scalars(select(Channel.name).where(Channel.name.in_(names)))) == []
+
+
+def test_a_conflict_found_at_the_flush_keeps_the_unit_s_earlier_writes(
+    delivered: list[events.DomainEvent],
+) -> None:
+    owner = make_user()
+    channels.create_channel(owner.id, "first", ChannelKind.PUBLIC)
+    db.session.commit()
+    delivered.clear()
+
+    before = channels.create_channel(owner.id, "before", ChannelKind.PUBLIC)
+    with pytest.raises(ConflictError), races.conflict_if_taken("name", "taken"):
+        duplicate_of("first", owner)
+    db.session.commit()
+
+    assert db.session.get(Channel, before.id) is not None
+    assert [type(e) for e in delivered] == [events.MemberJoined]

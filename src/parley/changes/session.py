@@ -2,7 +2,8 @@
 in its transaction written to the outbox before it commits and handed to the subscribers
 after (parley.changes.events); parley.extensions makes the app's session of this class."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -34,6 +35,33 @@ class Session(FlaskSession):
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction commits (never if it rolls back)."""
         self.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction that can fail alone: on an error its writes, the
+        events it staged and its after-commit callbacks are undone, and the rest of the
+        unit goes on (a SAVEPOINT). A unit that has written nothing yet has nothing to
+        keep: it is rolled back whole instead, with no SAVEPOINT round trips (and a
+        PostgreSQL post, which commits its one statement on its own, runs unwrapped)."""
+        if not self.has_written():
+            try:
+                yield
+            except BaseException:
+                self.rollback()
+                raise
+            return
+        staged = len(self.info.get(STAGED_EVENTS, ()))
+        callbacks = len(self.info.get(AFTER_COMMIT, ()))
+        # On SQLite a SAVEPOINT outside a transaction would begin one, and releasing it
+        # would commit the unit so far; a unit that has written is inside pysqlite's
+        # transaction already (begin_nested flushes what is pending first).
+        try:
+            with self.begin_nested():
+                yield
+        except BaseException:
+            del self.info.get(STAGED_EVENTS, [])[staged:]
+            del self.info.get(AFTER_COMMIT, [])[callbacks:]
+            raise
 
     def has_written(self) -> bool:
         """Whether the open transaction holds writes (pending, flushed or executed)."""

@@ -6,6 +6,7 @@ commits). Events leave only after that commit (parley.changes.session.Session).
 
 import functools
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from flask import Flask
@@ -36,6 +37,12 @@ def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once the unit of work commits (never if it rolls back): queueing
     a task for a row it wrote, telling caches that something changed."""
     _session().after_commit(callback)
+
+
+def savepoint() -> AbstractContextManager[None]:
+    """A part of the unit of work that can fail alone (Session.savepoint): a write a
+    concurrent writer may win, undone without what the unit wrote before it."""
+    return _session().savepoint()
 
 
 def has_written() -> bool:

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import ScalarSelect, Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from parley.changes import events
+from parley.changes import events, unit_of_work
 from parley.extensions import db
 from parley.models import (
     DEFAULT_CHANNEL_NAME,
@@ -325,10 +325,10 @@ def _user(user_id: int) -> User:
 
 def _admit(user: User, channel: Channel) -> bool:
     try:
-        seq = add_member(user, channel)
-        db.session.flush()
-    except IntegrityError:  # a concurrent join of the same user won
-        db.session.rollback()
+        with unit_of_work.savepoint():
+            seq = add_member(user, channel)
+            db.session.flush()
+    except IntegrityError:  # a concurrent join of the same user won: undo this one only
         return False
     return seq is not None
 

@@ -2,9 +2,9 @@
 
 Checking before inserting leaves a window in which another writer inserts the same
 row; the unique index closes it, and the loser of the race meets an IntegrityError.
-These helpers say, once, what losing means: the winner's row, or a conflict. Losing
-rolls back the unit of work so far, so make the guarded write the unit's first (what
-authentication wrote before it, a presence ping, is all that can go with it).
+These helpers say, once, what losing means: the winner's row, or a conflict. The
+guarded write runs in a savepoint, so losing undoes that write alone (its rows and the
+events it staged), and the unit of work keeps what it wrote before it.
 """
 
 from collections.abc import Callable, Iterator
@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from parley.extensions import db
+from parley.changes import unit_of_work
 from parley.services.errors import ConflictError
 
 Row = TypeVar("Row")
@@ -23,12 +23,12 @@ def insert_or_find(
     write: Callable[[], Row], find_winner: Callable[[], Row | None]
 ) -> tuple[Row, bool]:
     """Run `write`, which flushes a row a unique index guards: (its row, True); or, when
-    a concurrent writer won the index, roll back and return (the winner, False). A
+    a concurrent writer won the index, undo the write and return (the winner, False). A
     violation with no winner to find is not a race and is raised."""
     try:
-        return write(), True
+        with unit_of_work.savepoint():
+            return write(), True
     except IntegrityError:
-        db.session.rollback()
         winner = find_winner()
         if winner is None:
             raise
@@ -37,10 +37,10 @@ def insert_or_find(
 
 @contextmanager
 def conflict_if_taken(field: str, reason: str) -> Iterator[None]:
-    """Around a flush that a concurrent writer may have beaten to a unique value: roll
-    back and answer a ConflictError naming the field, as the check before it would."""
+    """Around a flush that a concurrent writer may have beaten to a unique value: undo
+    it and answer a ConflictError naming the field, as the check before it would."""
     try:
-        yield
+        with unit_of_work.savepoint():
+            yield
     except IntegrityError:
-        db.session.rollback()
         raise ConflictError(field, reason) from None
