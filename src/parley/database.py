@@ -1,14 +1,15 @@
 """Engine set-up that depends on the database in use."""
 
 import contextlib
+import contextvars
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import gevent
 from alembic import command
 from alembic.runtime.migration import MigrationContext
-from flask import Flask
+from flask import Flask, current_app
 from gevent import monkey
 from sqlalchemy import Engine, event, make_url
 
@@ -16,6 +17,11 @@ from parley.extensions import db
 
 # The SQLite file holds password hashes and messages: the server's user alone reads it.
 PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
+# Where an app on a SQLite file under a gevent server keeps its hub's thread: off_hub
+# runs reads on another thread then.
+_HUB_THREAD_KEY = "parley.sqlite_hub_thread"
+T = TypeVar("T")
+_get_ident = monkey.get_original("threading", "get_ident")
 
 
 def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
@@ -41,16 +47,45 @@ def yield_while_reading(dbapi_connection: Any, hub_thread: int) -> None:
     # callback does for PostgreSQL. Only outside a transaction, i.e. in a statement that
     # only reads (pysqlite begins one before the first write): a writer holds SQLite's
     # lock, and another greenlet wanting it would wait in C, the holder never resumed.
-    get_ident = monkey.get_original("threading", "get_ident")
 
     def progress() -> int:
         # Only on the hub's own thread: a native thread has no greenlets to give a turn.
-        in_a_greenlet = get_ident() == hub_thread and gevent.getcurrent() is not gevent.get_hub()
+        in_a_greenlet = _get_ident() == hub_thread and gevent.getcurrent() is not gevent.get_hub()
         if in_a_greenlet and not dbapi_connection.in_transaction:
             gevent.sleep(0)
         return 0  # non-zero would interrupt the statement
 
     dbapi_connection.set_progress_handler(progress, YIELD_EVERY_INSTRUCTIONS)
+
+
+def off_hub(read: Callable[[], T]) -> T:
+    """Run `read` (statements of the current unit of work that only read) where a long
+    SQLite statement stalls nobody: on a native thread of the gevent hub's pool when the
+    database is a SQLite file under a gevent server, else here."""
+    # A SQLite statement is a C call on the calling thread: the progress handler gives the
+    # hub turns during it, but the process's one thread still does all of its work, and a
+    # user running such reads back to back takes that thread from everyone (the bystander
+    # of bench/search_cost.py waited 3x longer). On a native thread the C work runs with
+    # the GIL released, as PostgreSQL's runs in its own process while psycopg yields.
+    hub_thread = current_app.extensions.get(_HUB_THREAD_KEY)
+    if hub_thread is None or _get_ident() != hub_thread or gevent.getcurrent() is gevent.get_hub():
+        return read()
+    # The connection is taken here, on the hub: the pool waits on gevent's locks. The
+    # unit's greenlet waits for the thread, so the session is never used by two at once.
+    connection: Any = db.session.connection().connection.driver_connection
+    context = contextvars.copy_context()  # the app context, for the session's scope
+
+    def away() -> T:
+        # No progress handler there: it gives nothing to a native thread, and each call
+        # would wait for the GIL while the hub's thread is busy.
+        connection.set_progress_handler(None, 0)
+        try:
+            return context.run(read)
+        finally:
+            yield_while_reading(connection, hub_thread)
+
+    result: T = gevent.get_hub().threadpool.apply(away)
+    return result
 
 
 def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -76,7 +111,9 @@ def init_app(app: Flask) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
         if monkey.is_module_patched("socket"):
-            hub_thread = monkey.get_original("threading", "get_ident")()
+            hub_thread = _get_ident()
+            if engine.url.database and engine.url.database != ":memory:":
+                app.extensions[_HUB_THREAD_KEY] = hub_thread
             event.listen(
                 engine,
                 "connect",

@@ -31,6 +31,7 @@ from sqlalchemy import (
     table,
 )
 
+from parley.database import off_hub
 from parley.extensions import db
 from parley.models import Channel, ChannelKind, Membership, Message
 from parley.services import channels
@@ -82,9 +83,12 @@ def search(
         return [], None
     # The scan's lowest match, where the page stops looking (None: there are fewer), and
     # whether any lies below it.
-    edge = db.session.scalars(
-        matcher.matching_ids(before_id).order_by(matcher.id.desc()).offset(scan - 1).limit(2)
-    ).all()
+    # Both statements read up to `scan` matches: off the hub on SQLite (database.off_hub).
+    edge = off_hub(
+        lambda: db.session.scalars(
+            matcher.matching_ids(before_id).order_by(matcher.id.desc()).offset(scan - 1).limit(2)
+        ).all()
+    )
     floor = edge[0] if edge else None
     statement = matcher.page()
     readable = or_(
@@ -101,7 +105,8 @@ def search(
     if floor is not None:
         statement = statement.where(matcher.id >= floor)
     # Ordered by the index's own id, so that FTS5 walks its matches newest first.
-    rows = db.session.execute(statement.order_by(matcher.id.desc()).limit(limit + 1)).all()
+    page = statement.order_by(matcher.id.desc()).limit(limit + 1)
+    rows = off_hub(lambda: db.session.execute(page).all())
     found = [Found(row[0], _marked(row[1])) for row in rows[:limit]]
     if len(rows) > limit:
         return found, found[-1].message.id
