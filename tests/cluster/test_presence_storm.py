@@ -92,8 +92,7 @@ def offline_users_with_tokens(database_url: str, count: int) -> list[tuple[int, 
             ],
         ).all()
         db.session.execute(insert(Membership), [{"channel_id": general, "user_id": i} for i in ids])
-        users = db.session.scalars(select(User).where(User.id.in_(ids))).all()
-        pairs = [(user.id, sessions.sign_in(user).access_token) for user in users]
+        pairs = [(user_id, sessions.sign_in(user_id).access_token) for user_id in ids]
         db.session.execute(update(User).where(User.id.in_(ids)).values(online=False))
         db.session.commit()
         dispose_engine()
