@@ -21,7 +21,7 @@ from parley.schemas.v2 import (
     MessageEditSchema,
     MessageSchema,
 )
-from parley.services import channels, history, messages
+from parley.services import messages, replays
 
 bp = Blueprint("messages", __name__)
 message_schema = MessageSchema()
@@ -112,10 +112,8 @@ def delete_message(channel_id: int, message_id: int) -> object:
 def list_events(query: dict[str, int], channel_id: int) -> object:
     """The channel's events after the last seq you saw, in order: the resume contract of
     the /v2 socket, over REST."""
-    channel = channels.visible_channel(current_user_id(), channel_id)
     limit = _page_size(query.get("limit"), "REPLAY_PAGE_SIZE", "REPLAY_PAGE_SIZE")
-    events, more = history.replay(channel, query["after"], limit)
-    return {"events": events, "last_seq": channel.last_seq, "more": more}
+    return replays.events_after(current_user_id(), channel_id, query["after"], limit)
 
 
 def _page_size(asked: int | None, default_key: str, max_key: str) -> int:
