@@ -99,3 +99,23 @@ def test_an_edit_that_restores_a_name_counts_it_again_without_a_second_mention(
     assert restored["mention_count"] == 1
     listed = bob.call("GET", "/users/me/mentions").json["messages"]
     assert [m["source"] for m in listed] == ["@bob lunch!"]
+
+
+def test_deleting_a_message_an_edit_unnamed_sends_no_counts_again(
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
+) -> None:
+    ada, bob = (Caller(client, make_user(name)) for name in ("ada", "bob"))
+    room = ada.channel("room")
+    bob.call("PUT", f"/channels/{room}/members/me")
+    bob_socket = open_as(app, client, bob, opened)
+    message = ada.post(room, "@bob lunch?", "m1").json
+    path = f"/channels/{room}/messages/{message['id']}"
+    bob_socket.wait_for(lambda e: e[0] == "mention")
+    ada.call("PATCH", path, {"source": "lunch?"})
+    bob_socket.wait_for(lambda e: e[0] == "read_marker")
+
+    ada.call("DELETE", path)
+    later = ada.post(room, "@bob dinner?", "m2").json  # pushed after the deletion's
+    bob_socket.wait_for(lambda e: e[0] == "mention" and e[1]["message"]["id"] == later["id"])
+
+    assert len(named(bob_socket, "read_marker")) == 1  # the edit's: the deletion moved no count

@@ -114,10 +114,14 @@ def record(message: Message, rendered: Rendered) -> None:
 
 
 def withdraw(message: Message) -> None:
-    """The message is gone: so are its mentions (its members' counts fall)."""
-    dropped = db.session.scalars(
-        delete(Mention).where(Mention.message_id == message.id).returning(Mention.user_id)
+    """The message is gone: so are its mentions (its members' counts fall). Those an
+    edit withdrew already go too, but their members' counts do not move: not told."""
+    rows = db.session.execute(
+        delete(Mention)
+        .where(Mention.message_id == message.id)
+        .returning(Mention.user_id, Mention.withdrawn_at)
     ).all()
+    dropped = [user_id for user_id, withdrawn_at in rows if withdrawn_at is None]
     if dropped:
         events.publish_on_commit(
             events.MentionsWithdrawn(message.id, message.channel_id, tuple(sorted(dropped)))
