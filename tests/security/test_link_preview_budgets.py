@@ -6,11 +6,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import redis
 from flask import Flask
 
 from parley.extensions import db
 from parley.models import Message, User
-from parley.tasks.previews import preview_links
+from parley.tasks.previews import FetchBudget, preview_links
 from tests.conftest import REDIS_URL
 from tests.factories import make_message, make_user
 from tests.pages import PageServer, html_page, serving, trickling
@@ -72,3 +73,28 @@ def test_an_author_whose_minute_is_spent_gets_no_more_fetches(
     assert quick.connections == 0
     others, _ = previews_made(ada, f"see [quick]({quick.url()})")
     assert [p["title"] for p in others] == ["Quick"]
+
+
+def test_the_minute_before_counts_too(app: Flask, quick: PageServer, redis_prefix: str) -> None:
+    mallory = make_user("mallory")
+    if time.time() % 60 > 55:  # the minute would turn before the fetch: start a new one
+        time.sleep(60 - time.time() % 60)
+    minute = int(time.time() // 60)
+    # Far more than the budget, so that any part of the minute before still in the last
+    # sixty seconds spends it: the minute's turn gives no fresh budget.
+    with redis.Redis.from_url(REDIS_URL) as client:
+        client.set(f"{redis_prefix}preview-seconds:{mallory.id}:{minute - 1}", 1000)
+
+    hers, _ = previews_made(mallory, f"see [quick]({quick.url()})")
+
+    assert hers == []
+    assert quick.connections == 0
+
+
+def test_workers_fetching_for_one_author_at_once_share_the_minute(app: Flask) -> None:
+    mallory = make_user("mallory")
+    budgets = [FetchBudget(mallory.id) for _ in range(3)]  # three messages, three workers
+
+    granted = [budget.grant() for budget in budgets]
+
+    assert sorted(granted) == [0.0, pytest.approx(1.0, abs=0.05), pytest.approx(1.0, abs=0.05)]

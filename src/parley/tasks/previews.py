@@ -34,50 +34,75 @@ def preview_links(message_id: int) -> int:
     allowed = [ipaddress.ip_network(n) for n in current_app.config["LINK_PREVIEW_ALLOWED_NETWORKS"]]
     previews = []
     for url in links_to_preview(html):
-        seconds = budget.available()
+        seconds = budget.grant()
         if seconds <= 0:
             log.warning("link previews of message %s cut short: its time is spent", message_id)
             break
         started = time.monotonic()
         preview = preview_of(url, Limits(total_timeout=seconds), allowed)
-        budget.spend(time.monotonic() - started)
+        budget.settle(seconds, time.monotonic() - started)
         if preview is not None:
             previews.append(preview.to_json())
     messages.store_previews(message_id, source, previews)
     return len(previews)
 
 
+MIN_PAGE_SECONDS = 0.25  # with less left, a page cannot load: a connection would only spend it
+WINDOW_SECONDS = 60
+
+
 class FetchBudget:
     """The fetch time one message's previews may take: LINK_PREVIEW_DEADLINE per page,
     LINK_PREVIEW_MESSAGE_SECONDS for all of the message's pages, and what is left of its
-    author's LINK_PREVIEW_AUTHOR_SECONDS a minute (counted in Redis, across workers), so
-    that slow pages cannot let one message, or one author, hold the preview worker."""
+    author's LINK_PREVIEW_AUTHOR_SECONDS in the last minute (counted in Redis, across
+    workers), so that slow pages cannot let one message, or one author, hold the
+    preview worker.
+
+    The author's minute slides: this minute's seconds plus the last minute's, weighted
+    by how much of it is still within sixty seconds (the sliding window counter), so a
+    minute's turn does not give a fresh budget. Its counts are seconds as floats, which
+    the `limits` library's whole-number costs do not hold.
+    """
 
     def __init__(self, author_id: int) -> None:
         config = current_app.config
         self.deadline = time.monotonic() + float(config["LINK_PREVIEW_MESSAGE_SECONDS"])
         self.page_seconds = float(config["LINK_PREVIEW_DEADLINE"])
         self.author_seconds = float(config["LINK_PREVIEW_AUTHOR_SECONDS"])
-        minute = int(time.time() // 60)
-        self.key = f"{config['REDIS_KEY_PREFIX']}preview-seconds:{author_id}:{minute}"
+        self.prefix = f"{config['REDIS_KEY_PREFIX']}preview-seconds:{author_id}:"
         url = config["REDIS_URL"]
         self.redis = redis_urls.client(url) if url else None
+        self.charged = ""  # the minute's key the last grant was drawn from
 
-    def available(self) -> float:
-        """Seconds the next page may take (0 or less: none)."""
-        left = min(self.page_seconds, self.deadline - time.monotonic())
-        if self.redis is not None:
-            spent = float(self.redis.get(self.key) or 0)
-            left = min(left, self.author_seconds - spent)
-        return left
+    def grant(self) -> float:
+        """Seconds the next page may take, drawn from the author's minute at once (0:
+        none), so that workers fetching for one author at the same time share it."""
+        seconds = min(self.page_seconds, self.deadline - time.monotonic())
+        if seconds < MIN_PAGE_SECONDS:
+            return 0.0
+        if self.redis is None:
+            return seconds
+        now = time.time()
+        minute = int(now // WINDOW_SECONDS)
+        self.charged = f"{self.prefix}{minute}"
+        with self.redis.pipeline() as pipe:
+            pipe.incrbyfloat(self.charged, seconds)
+            pipe.expire(self.charged, 2 * WINDOW_SECONDS)
+            pipe.get(f"{self.prefix}{minute - 1}")
+            current, _, previous = pipe.execute()
+        still_in = 1 - (now % WINDOW_SECONDS) / WINDOW_SECONDS
+        spent = float(current) + float(previous or 0) * still_in
+        granted = seconds - max(0.0, spent - self.author_seconds)
+        if granted < MIN_PAGE_SECONDS:
+            granted = 0.0
+        if granted < seconds:
+            self.redis.incrbyfloat(self.charged, granted - seconds)  # give back the rest
+        return granted
 
-    def spend(self, seconds: float) -> None:
-        """Count a fetch's time against the author's minute."""
-        if self.redis is not None:
-            with self.redis.pipeline() as pipe:
-                pipe.incrbyfloat(self.key, seconds)
-                pipe.expire(self.key, 120)
-                pipe.execute()
+    def settle(self, granted: float, used: float) -> None:
+        """Count what a page took instead of what it was granted."""
+        if self.redis is not None and used != granted:
+            self.redis.incrbyfloat(self.charged, used - granted)
 
 
 def preview_of(url: str, limits: Limits, allowed: list[Network]) -> Preview | None:
