@@ -3,6 +3,7 @@ and a python-socketio /v2 client that applies channel events as the protocol say
 
 import base64
 import copy
+import logging
 import threading
 import time
 import uuid
@@ -15,6 +16,8 @@ from engineio.payload import Payload
 from parley.models import EventKind
 from tests.servers import call
 
+ENGINEIO_LOG = logging.getLogger("tests.engineio")
+ENGINEIO_LOG.setLevel(logging.WARNING)
 WAIT = 20.0  # seconds a replay or a push may take before a test gives up
 
 # python-engineio's client drops a long-polling connection whose response holds more
@@ -105,7 +108,11 @@ class Listener:
         self.refusals: list[Any] = []
         self._pending: dict[int, dict[int, dict[str, Any]]] = {c: {} for c in cursors}
         self._changed = threading.Condition()
-        self.client = socketio.Client(reconnection=reconnect, reconnection_delay=0.2)
+        # The transport's warnings (a request that failed, the reason a connection was
+        # dropped) reach the log, which a failing test prints.
+        self.client = socketio.Client(
+            reconnection=reconnect, reconnection_delay=0.2, engineio_logger=ENGINEIO_LOG
+        )
         for kind in EventKind:
             self.client.on(kind.value, self._on_event, namespace="/v2")
         for marker in (
@@ -119,6 +126,7 @@ class Listener:
             self.client.on(marker, self._recorder(marker), namespace="/v2")
         self.client.on("connect_error", self.refusals.append, namespace="/v2")
         self.disconnected = threading.Event()
+        self.disconnects: list[tuple[float, str]] = []  # when (monotonic), and why
         self.client.on("disconnect", self._on_disconnect, namespace="/v2")
         self.client.connect(
             url,
@@ -133,6 +141,7 @@ class Listener:
             return {"token": self.member.token, "cursors": dict(self.last)}
 
     def _on_disconnect(self, reason: str = "") -> None:
+        self.disconnects.append((time.monotonic(), reason))
         self.disconnected.set()
 
     def _recorder(self, name: str) -> Callable[[dict[str, Any]], None]:
@@ -196,12 +205,20 @@ class Listener:
 
     def post(self, channel_id: int, source: str, client_msg_id: str) -> dict[str, Any]:
         """post_message and wait for its acknowledgement."""
-        ack: dict[str, Any] = self.client.call(
-            "post_message",
-            {"channel_id": channel_id, "source": source, "client_msg_id": client_msg_id},
-            namespace="/v2",
-            timeout=10,
-        )
+        started = time.monotonic()
+        try:
+            ack: dict[str, Any] = self.client.call(
+                "post_message",
+                {"channel_id": channel_id, "source": source, "client_msg_id": client_msg_id},
+                namespace="/v2",
+                timeout=10,
+            )
+        except socketio.exceptions.TimeoutError:
+            raise AssertionError(
+                f"no ack within 10 s over {self.client.transport()}; disconnects "
+                f"{[(round(at - started, 3), why) for at, why in self.disconnects]} "
+                "(seconds since the post, reason)"
+            ) from None
         return ack
 
     def close(self) -> None:
