@@ -48,8 +48,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Compiled at install: where PYTHONDONTWRITEBYTECODE is set (this machine kind sets it),
+# every process would otherwise compile its imports from source on each start.
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
