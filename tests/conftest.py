@@ -5,6 +5,7 @@ once per session; SQLite tests then get a fresh copy of that file, PostgreSQL
 tests get their rows deleted afterwards.
 """
 
+import functools
 import gc
 import os
 import shutil
@@ -31,6 +32,9 @@ from tests.v2_sockets import V2Socket
 POSTGRES_SERVER = os.environ.get("PARLEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 POSTGRES_DATABASE = "parley_test"
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist each worker has databases of its own ("parley_test_gw1").
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+WORKER_SUFFIX = f"_{WORKER}" if WORKER else ""
 DATABASES = os.environ.get("PARLEY_TEST_DATABASES", "sqlite,postgresql").split(",")
 
 
@@ -65,9 +69,27 @@ def dispose_engine(wait: float = 5.0) -> None:
     db.engine.dispose()
 
 
+def migrated_postgres_database(name: str) -> str:
+    """A fresh PostgreSQL database of this pytest worker's, migrated: a copy of a
+    template migrated once per run (the copy takes a fraction of a second, migrating a
+    new database seconds); return its SQLAlchemy URL."""
+    return sqlalchemy_url(
+        recreate_database(POSTGRES_SERVER, f"{name}{WORKER_SUFFIX}", template=_migrated_template())
+    )
+
+
+@functools.cache
+def _migrated_template() -> str:
+    """The name of the database migrated from empty that fresh ones copy."""
+    name = f"parley_test_migrated{WORKER_SUFFIX}"
+    migrate_from_empty(sqlalchemy_url(recreate_database(POSTGRES_SERVER, name)))
+    return name
+
+
 def recreate_postgres_database(name: str) -> str:
-    """Drop and create a PostgreSQL database; return its SQLAlchemy URL."""
-    return sqlalchemy_url(recreate_database(POSTGRES_SERVER, name))
+    """Drop and create a PostgreSQL database of this pytest worker's; return its
+    SQLAlchemy URL."""
+    return sqlalchemy_url(recreate_database(POSTGRES_SERVER, f"{name}{WORKER_SUFFIX}"))
 
 
 @pytest.fixture(scope="session")

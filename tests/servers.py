@@ -1,9 +1,10 @@
-"""Real Parley servers for tests: `parley db upgrade`, then gunicorn with the gevent worker."""
+"""Real Parley servers for tests: a migrated database, then gunicorn with the gevent worker."""
 
 import base64
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -97,14 +98,14 @@ def call(
 
 
 def two_instance_plan(database: str, run_dir: Path) -> ClusterPlan:
-    """Two instances and HAProxy on free loopback ports, on a fresh PostgreSQL database
-    of this name and the tests' Redis."""
-    from tests.conftest import REDIS_URL, recreate_postgres_database
+    """Two instances and HAProxy on free loopback ports, on a fresh migrated PostgreSQL
+    database of this name and the tests' Redis."""
+    from tests.conftest import REDIS_URL, migrated_postgres_database
 
     return ClusterPlan(
         instances=[Instance(f"web{i}", "127.0.0.1", free_port()) for i in (1, 2)],
         balancer=f"127.0.0.1:{free_port()}",
-        database_url=recreate_postgres_database(database).replace("+psycopg", ""),
+        database_url=migrated_postgres_database(database).replace("+psycopg", ""),
         redis_url=REDIS_URL,
         run_dir=run_dir,
     )
@@ -113,6 +114,13 @@ def two_instance_plan(database: str, run_dir: Path) -> ClusterPlan:
 def migrate(env: dict[str, str]) -> None:
     """Run `parley db upgrade` with these settings."""
     subprocess.run([BIN / "parley", "db", "upgrade"], env=env, cwd=ROOT, check=True, timeout=60)
+
+
+def migrated_instance(instance: Path, template: Path) -> None:
+    """An instance folder whose embedded database is migrated: a copy of the run's
+    migrated SQLite file (conftest's sqlite_template), as `parley db upgrade` would make."""
+    instance.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, instance / "parley.db")
 
 
 def server_env(**settings: str) -> dict[str, str]:
@@ -124,19 +132,17 @@ def server_env(**settings: str) -> dict[str, str]:
 def shared_env(database: str, **settings: str) -> dict[str, str]:
     """The migrated environment of processes sharing a fresh PostgreSQL database and Redis,
     on a channel, queue and key prefix of their own."""
-    from tests.conftest import REDIS_URL, recreate_postgres_database
+    from tests.conftest import REDIS_URL, migrated_postgres_database
 
     run = uuid.uuid4().hex
-    env = server_env(
-        DATABASE_URL=recreate_postgres_database(database).replace("+psycopg", ""),
+    return server_env(
+        DATABASE_URL=migrated_postgres_database(database).replace("+psycopg", ""),
         REDIS_URL=REDIS_URL,
         REDIS_KEY_PREFIX=f"parley-test-{run}:",
         CELERY_QUEUE=f"parley-test-{run}",
         SECRET_KEY=run,
         **settings,
     )
-    migrate(env)
-    return env
 
 
 @contextmanager

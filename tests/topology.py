@@ -32,16 +32,20 @@ from parley.cluster import (
 )
 
 
-def recreate_database(server: str, name: str) -> str:
-    """Drop (disconnecting its users) and create a PostgreSQL database; return its URL.
+def recreate_database(server: str, name: str, template: str | None = None) -> str:
+    """Drop (disconnecting its users) and create a PostgreSQL database, empty or a copy
+    of `template` (a database nobody is connected to); return its URL.
 
-    For tests and benchmarks, which want each run on an empty database.
+    For tests and benchmarks, which want each run on a fresh database.
     """
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(create)
     return f"{server}/{name}"
 
 

@@ -22,7 +22,7 @@ from tests.servers import (
     answer_of,
     call,
     free_ports_in_a_row,
-    migrate,
+    migrated_instance,
     parley_serve,
     running,
     server_env,
@@ -117,11 +117,11 @@ def report_fault(victim: str, before: int, seconds: float, stored: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervised]:
+def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Supervised]:
     """`parley serve` on the embedded default: SQLite and the embedded Redis."""
     instance = tmp_path_factory.mktemp("served")
     env = server_env(**RECOVERY)
-    migrate({**env, "PARLEY_INSTANCE_PATH": str(instance)})
+    migrated_instance(instance, sqlite_template)
     with parley_serve(env, instance, instance.parent / "served.log") as served:
         yield served
 
@@ -209,10 +209,10 @@ def test_a_killed_instance_of_the_cluster_comes_back(tmp_path: Path) -> None:
             process.wait(timeout=90)
 
 
-def test_ctrl_c_stops_every_process_of_serve(tmp_path: Path) -> None:
+def test_ctrl_c_stops_every_process_of_serve(tmp_path: Path, sqlite_template: Path) -> None:
     instance = tmp_path / "instance"
     env = server_env()
-    migrate({**env, "PARLEY_INSTANCE_PATH": str(instance)})
+    migrated_instance(instance, sqlite_template)
     with parley_serve(env, instance, tmp_path / "serve.log") as served:
         pids = {name: served.pid(name) for name in SERVE_PROGRAMS}
 
@@ -253,10 +253,12 @@ def test_a_killed_supervisor_leaves_nothing_serving_and_the_next_start_is_clean(
         assert noise not in output, output  # those are in the logs of the run folder
 
 
-def test_two_starts_on_one_instance_folder_run_one_parley(tmp_path: Path) -> None:
+def test_two_starts_on_one_instance_folder_run_one_parley(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
     instance = tmp_path / "instance"
     env = server_env()
-    migrate({**env, "PARLEY_INSTANCE_PATH": str(instance)})
+    migrated_instance(instance, sqlite_template)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     outputs = [open(log, "wb") for log in logs]  # noqa: SIM115 -- closed below
     ports = [free_ports_in_a_row(1), free_ports_in_a_row(1)]
