@@ -32,9 +32,6 @@ from tests.v2_sockets import V2Socket
 POSTGRES_SERVER = os.environ.get("PARLEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 POSTGRES_DATABASE = "parley_test"
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS", "redis://127.0.0.1:6379/15")
-# Under pytest-xdist each worker has databases of its own ("parley_test_gw1").
-WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-WORKER_SUFFIX = f"_{WORKER}" if WORKER else ""
 DATABASES = os.environ.get("PARLEY_TEST_DATABASES", "sqlite,postgresql").split(",")
 
 
@@ -70,26 +67,23 @@ def dispose_engine(wait: float = 5.0) -> None:
 
 
 def migrated_postgres_database(name: str) -> str:
-    """A fresh PostgreSQL database of this pytest worker's, migrated: a copy of a
-    template migrated once per run (the copy takes a fraction of a second, migrating a
-    new database seconds); return its SQLAlchemy URL."""
-    return sqlalchemy_url(
-        recreate_database(POSTGRES_SERVER, f"{name}{WORKER_SUFFIX}", template=_migrated_template())
-    )
+    """A fresh PostgreSQL database, migrated: a copy of a template migrated once per run
+    (the copy takes a fraction of a second, migrating a new database seconds); return
+    its SQLAlchemy URL."""
+    return sqlalchemy_url(recreate_database(POSTGRES_SERVER, name, template=_migrated_template()))
 
 
 @functools.cache
 def _migrated_template() -> str:
     """The name of the database migrated from empty that fresh ones copy."""
-    name = f"parley_test_migrated{WORKER_SUFFIX}"
+    name = "parley_test_migrated"
     migrate_from_empty(sqlalchemy_url(recreate_database(POSTGRES_SERVER, name)))
     return name
 
 
 def recreate_postgres_database(name: str) -> str:
-    """Drop and create a PostgreSQL database of this pytest worker's; return its
-    SQLAlchemy URL."""
-    return sqlalchemy_url(recreate_database(POSTGRES_SERVER, f"{name}{WORKER_SUFFIX}"))
+    """Drop and create a PostgreSQL database; return its SQLAlchemy URL."""
+    return sqlalchemy_url(recreate_database(POSTGRES_SERVER, name))
 
 
 @pytest.fixture(scope="session")

@@ -251,10 +251,12 @@ def test_a_connect_that_finds_no_database_connection_free_is_refused_with_a_retr
 
 
 def lock_waiters(connection: psycopg.Connection[Any]) -> int:
-    """How many other sessions wait for a lock (read outside the connection's transaction)."""
+    """How many other sessions of its database wait for a lock (read outside the
+    connection's transaction)."""
     with psycopg.connect(connection.info.dsn) as reader:
         row = reader.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
         ).fetchone()
     assert row is not None
     return int(row[0])
