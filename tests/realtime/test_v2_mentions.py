@@ -77,9 +77,12 @@ def test_a_mention_posted_over_the_socket_is_stored_with_its_message(
     assert [m["id"] for m in listed] == [ack["message"]["id"]]
 
 
-def test_an_edit_that_restores_a_name_counts_it_again_without_a_second_mention(
+def named_then_unnamed(
     app: Flask, client: FlaskClient, opened: list[V2Socket]
-) -> None:
+) -> tuple[Caller, Caller, V2Socket, int, str]:
+    """ada names bob in a message, then edits the name away; bob's socket has heard both
+    (a `mention`, then a `read_marker`). Returns ada, bob, bob's socket, the room and the
+    message's path."""
     ada, bob = (Caller(client, make_user(name)) for name in ("ada", "bob"))
     room = ada.channel("room")
     bob.call("PUT", f"/channels/{room}/members/me")
@@ -87,9 +90,16 @@ def test_an_edit_that_restores_a_name_counts_it_again_without_a_second_mention(
     message = ada.post(room, "@bob lunch?", "m1").json
     path = f"/channels/{room}/messages/{message['id']}"
     bob_socket.wait_for(lambda e: e[0] == "mention")
-
     ada.call("PATCH", path, {"source": "lunch?"})
     bob_socket.wait_for(lambda e: e[0] == "read_marker")
+    return ada, bob, bob_socket, room, path
+
+
+def test_an_edit_that_restores_a_name_counts_it_again_without_a_second_mention(
+    app: Flask, client: FlaskClient, opened: list[V2Socket]
+) -> None:
+    ada, bob, bob_socket, _, path = named_then_unnamed(app, client, opened)
+
     ada.call("PATCH", path, {"source": "@bob lunch!"})
     _, restored = bob_socket.wait_for(
         lambda e: e[0] == "read_marker" and e[1]["mention_count"] == 1
@@ -104,15 +114,7 @@ def test_an_edit_that_restores_a_name_counts_it_again_without_a_second_mention(
 def test_deleting_a_message_an_edit_unnamed_sends_no_counts_again(
     app: Flask, client: FlaskClient, opened: list[V2Socket]
 ) -> None:
-    ada, bob = (Caller(client, make_user(name)) for name in ("ada", "bob"))
-    room = ada.channel("room")
-    bob.call("PUT", f"/channels/{room}/members/me")
-    bob_socket = open_as(app, client, bob, opened)
-    message = ada.post(room, "@bob lunch?", "m1").json
-    path = f"/channels/{room}/messages/{message['id']}"
-    bob_socket.wait_for(lambda e: e[0] == "mention")
-    ada.call("PATCH", path, {"source": "lunch?"})
-    bob_socket.wait_for(lambda e: e[0] == "read_marker")
+    ada, _, bob_socket, room, path = named_then_unnamed(app, client, opened)
 
     ada.call("DELETE", path)
     later = ada.post(room, "@bob dinner?", "m2").json  # pushed after the deletion's
