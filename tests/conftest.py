@@ -96,10 +96,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """A PostgreSQL database migrated from empty for this session."""
-    url = recreate_postgres_database(POSTGRES_DATABASE)
-    migrate_from_empty(url)
-    return url
+    """A PostgreSQL database migrated from empty for this session (a copy of the
+    template the test servers' databases copy: the migrations run once)."""
+    return migrated_postgres_database(POSTGRES_DATABASE)
 
 
 def delete_rows() -> None:
